@@ -1,0 +1,43 @@
+"""Challenge data: read and validate the CSV files, split them, scale the features.
+
+``read_events`` -> ``split_events`` -> ``prepare_splits`` is the path from a file to the four
+prepared tables (train, val, public, private) that encoders and models read.
+"""
+
+from __future__ import annotations
+
+from supertml.data.preprocess import (
+    UNSCALED_FEATURES,
+    PreprocessingPreset,
+    StandardScaler,
+    fit_standard_scaler,
+    model_matrix,
+    prepare_splits,
+)
+from supertml.data.reader import (
+    KAGGLE_SET_CODES,
+    LABEL_CODES,
+    SOURCE_COLUMNS,
+    EventTable,
+    read_events,
+)
+from supertml.data.splits import SPLIT_COLUMNS, SplitConfig, Splits, WeightScheme, split_events
+
+__all__ = [
+    "KAGGLE_SET_CODES",
+    "LABEL_CODES",
+    "SOURCE_COLUMNS",
+    "SPLIT_COLUMNS",
+    "UNSCALED_FEATURES",
+    "EventTable",
+    "PreprocessingPreset",
+    "SplitConfig",
+    "Splits",
+    "StandardScaler",
+    "WeightScheme",
+    "fit_standard_scaler",
+    "model_matrix",
+    "prepare_splits",
+    "read_events",
+    "split_events",
+]

@@ -1,0 +1,43 @@
+"""Logging for workflow steps: everything into the rule's log file, the error also on screen."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["logged_step"]
+
+
+@contextlib.contextmanager
+def logged_step(log_path: str | Path) -> Iterator[logging.Logger]:
+    """Send stdout, stderr and the ``logging`` root logger to ``log_path`` for the block.
+
+    A failing step leaves its full traceback in the log and prints the one-line reason
+    (e.g. "data.csv, line 12, column 'Weight': negative weight -1.0") on the real stderr, so
+    the user sees why without opening the log first.
+    """
+    path = Path(log_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    original, original_stdout = sys.stderr, sys.stdout
+    with path.open("w") as handle:
+        # stdout too: Lightning's progress bar writes there, and Snakemake's own output must
+        # stay readable when several jobs run at once.
+        sys.stderr = sys.stdout = handle
+        logging.basicConfig(
+            stream=handle,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            force=True,
+        )
+        try:
+            yield logging.getLogger("supertml")
+        except Exception as exc:
+            logging.getLogger("supertml").exception("step failed")
+            original.write(f"supertml error: {exc}\n(full traceback in {path})\n")
+            raise
+        finally:
+            handle.flush()
+            sys.stderr, sys.stdout = original, original_stdout

@@ -1,0 +1,113 @@
+"""The config schema and reference checks: defaults, unknown keys, dangling names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from supertml.config import load_config, validate_config
+from supertml.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def minimal() -> dict[str, Any]:
+    return {
+        "dataset": {"name": "tiny", "path": "events.csv"},
+        "models": {"m": {"architecture": "test_resnet"}},
+        "recipes": {"r": {"epochs": 1}},
+        "experiments": {"e": {"encoding": "pixels56", "model": "m", "recipe": "r"}},
+    }
+
+
+def test_defaults_are_filled_in_nested_named_entries() -> None:
+    config = validate_config(minimal())
+    assert config["split"] == {
+        "validation_fraction": 0.2,
+        "seed": 1337,
+        "pseudo_test_fraction": 0.4,
+        "public_fraction": pytest.approx(100_000 / 550_000),
+    }
+    assert config["scoring"] == {"top_perc": 10, "min_pred": 0.0, "b_reg": 10}
+    assert config["recipes"]["r"] == {
+        "epochs": 1,
+        "batch_size": 128,
+        "learning_rate": 0.001,
+        "weight_decay": 0.01,
+    }
+    assert config["experiments"]["e"]["ordering"] == "table"
+    assert config["models"]["m"]["pretrained"] is False
+
+
+def test_input_is_not_modified() -> None:
+    raw = minimal()
+    validate_config(raw)
+    assert "split" not in raw
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "key"),
+    [
+        ("recipes", "r", "learnig_rate"),
+        ("models", "m", "pretrianed"),
+        ("experiments", "e", "encodng"),
+    ],
+)
+def test_unknown_key_is_rejected_by_name(section: str, entry: str, key: str) -> None:
+    config = minimal()
+    config[section][entry][key] = 1
+    with pytest.raises(ConfigError, match=rf"{section}\.{entry}: .*'{key}' was unexpected"):
+        validate_config(config)
+
+
+def test_unknown_top_level_key_is_rejected() -> None:
+    config = minimal()
+    config["seed"] = 3
+    with pytest.raises(ConfigError, match="'seed' was unexpected"):
+        validate_config(config)
+
+
+def test_dangling_reference_names_the_field_and_known_entries() -> None:
+    config = minimal()
+    config["experiments"]["e"]["model"] = "resnet"
+    with pytest.raises(
+        ConfigError, match=r"experiments\.e\.model: 'resnet' is not in models \(m\)"
+    ):
+        validate_config(config)
+
+
+def test_experiment_and_baseline_names_must_differ() -> None:
+    config = minimal()
+    config["baselines"] = {"e": {"kind": "gradient_boosted_trees"}}
+    with pytest.raises(ConfigError, match="both as experiment and baseline"):
+        validate_config(config)
+
+
+def test_bad_value_is_rejected() -> None:
+    config = minimal()
+    config["encodings"] = {"pixels56": {"kind": "pixels", "size": 2}}
+    with pytest.raises(ConfigError, match=r"encodings\.pixels56\.size"):
+        validate_config(config)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "config").glob("*.yaml")))
+def test_shipped_configs_are_valid(name: str) -> None:
+    config = load_config(REPO / "config" / name)
+    assert config["experiments"] or config["baselines"]
+
+
+def test_load_config_reports_bad_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("dataset: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_load_config_rejects_non_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text(yaml.safe_dump([1, 2]))
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path)

@@ -1,0 +1,90 @@
+"""Training and prediction end to end on tiny caches, on CPU."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from supertml.metrics import validate_predictions
+from supertml.training import TrainSettings, predict_caches, train_classifier
+
+SETTINGS = TrainSettings(
+    architecture="test_resnet", epochs=2, batch_size=32, learning_rate=0.01, seed=3
+)
+
+
+def run(tmp: Path, caches: dict[str, Path], settings: TrainSettings = SETTINGS) -> pd.DataFrame:
+    checkpoint = train_classifier(
+        settings, train_cache=caches["train"], val_cache=caches["val"], out_dir=tmp
+    )
+    scored = {k: caches[k] for k in ("val", "public", "private")}
+    return predict_caches(checkpoint, scored)
+
+
+@pytest.fixture(scope="module")
+def first_run(
+    caches: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("run")
+    return out, run(out, caches)
+
+
+def test_outputs_are_written(first_run: tuple[Path, pd.DataFrame]) -> None:
+    out, _ = first_run
+    assert (out / "model.ckpt").stat().st_size > 0
+    config = json.loads((out / "train_config.json").read_text())
+    assert config["settings"]["architecture"] == "test_resnet"
+    assert config["precision"] == "32-true"
+    with (out / "metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["epoch"]) for r in rows] == [0, 1]
+    assert set(rows[0]) == {
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "val_error",
+        "val_auc",
+        "val_ams_max",
+        "lr",
+    }
+    assert all(np.isfinite(float(r[k])) for r in rows for k in rows[0])
+
+
+def test_predictions_follow_the_contract(
+    first_run: tuple[Path, pd.DataFrame], caches: dict[str, Path]
+) -> None:
+    _, predictions = first_run
+    validate_predictions(predictions, "in-memory")
+    assert predictions.groupby("subset").size().to_dict() == {
+        "val": 48,
+        "public": 32,
+        "private": 40,
+    }
+    assert predictions["score"].between(0, 1).all()
+
+
+def test_model_learns_the_synthetic_pattern(first_run: tuple[Path, pd.DataFrame]) -> None:
+    _, predictions = first_run
+    val = predictions[predictions["subset"] == "val"]
+    signal = val.loc[val["label"] == 1, "score"].mean()
+    background = val.loc[val["label"] == 0, "score"].mean()
+    assert signal > background + 0.2
+
+
+def test_training_is_deterministic_on_cpu(
+    first_run: tuple[Path, pd.DataFrame], caches: dict[str, Path], tmp_path: Path
+) -> None:
+    again = run(tmp_path, caches)
+    pd.testing.assert_frame_equal(again, first_run[1])
+
+
+def test_seed_changes_the_result(
+    first_run: tuple[Path, pd.DataFrame], caches: dict[str, Path], tmp_path: Path
+) -> None:
+    other = run(tmp_path, caches, TrainSettings(**{**SETTINGS.__dict__, "seed": 4}))
+    assert not np.allclose(other["score"], first_run[1]["score"])

@@ -1,0 +1,81 @@
+"""The whole workflow on the bundled real sample with a tiny model, on CPU."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from supertml.metrics import read_predictions
+from supertml.reporting import SUMMARY_COLUMNS
+from tests.workflow.helpers import job_counts, run_snakemake, tiny_config
+
+pytestmark = pytest.mark.workflow
+
+SCORE_KEYS = {
+    "cut", "val_ams_at_cut", "val_ams_max", "val_ams_max_cut",
+    "public_ams", "private_ams", "public_ams_max", "private_ams_max",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("e2e")
+    run_snakemake(workdir, tiny_config(), "--cores", "2")
+    return workdir
+
+
+def test_summary_has_a_row_per_run(finished_run: Path) -> None:
+    summary = pd.read_csv(finished_run / "results/tiny/summary.csv")
+    assert list(summary.columns) == list(SUMMARY_COLUMNS)
+    assert sorted(summary["experiment"]) == ["gbt", "pixels12_tiny"]
+    assert summary[["val_ams_max", "public_ams_max", "private_ams_max"]].gt(0).all().all()
+    assert (finished_run / "results/tiny/summary.md").read_text().count("| pixels12_tiny") == 1
+
+
+@pytest.mark.parametrize("experiment", ["pixels12_tiny", "gbt"])
+def test_predictions_and_scores_follow_the_contract(finished_run: Path, experiment: str) -> None:
+    run_dir = finished_run / "results/tiny/runs" / experiment / "seed_0"
+    predictions = read_predictions(run_dir / "predictions.parquet")
+    splits = json.loads((finished_run / "results/tiny/splits/summary.json").read_text())
+    counts = predictions.groupby("subset").size().to_dict()
+    assert counts == {s: splits["splits"][s]["events"] for s in ("val", "public", "private")}
+    scores = json.loads(
+        (finished_run / f"results/tiny/scores/{experiment}/seed_0.json").read_text()
+    )
+    assert set(scores) >= SCORE_KEYS
+    assert scores["val_ams_max"] >= scores["val_ams_at_cut"]
+    assert scores["public_ams_max"] >= scores["public_ams"]
+
+
+def test_cnn_run_wrote_checkpoint_metrics_and_logs(finished_run: Path) -> None:
+    run_dir = finished_run / "results/tiny/runs/pixels12_tiny/seed_0"
+    assert (run_dir / "model.ckpt").stat().st_size > 0
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    assert list(metrics["epoch"]) == [0]
+    logs = list((finished_run / "results/tiny/logs").rglob("*.log"))
+    assert {log.parent.name for log in logs} >= {
+        "split_events", "prepare_features", "encode_images", "train_model",
+        "predict_model", "train_baseline", "score_predictions", "summarise_scores",
+    }  # fmt: skip
+
+
+def test_editing_one_encoding_reruns_only_what_depends_on_it(finished_run: Path) -> None:
+    config = tiny_config()
+    config["encodings"]["pixels12"]["size"] = 18
+    config_path = finished_run / "edited.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    result = run_snakemake(finished_run, config_path, "-n")
+    counts = job_counts(result.stdout)
+    assert counts.get("encode_images") == 4
+    assert counts.get("train_model") == 1
+    for untouched in ("split_events", "prepare_features", "train_baseline"):
+        assert untouched not in counts
+
+
+def test_nothing_to_do_after_a_finished_run(finished_run: Path) -> None:
+    result = run_snakemake(finished_run, tiny_config(), "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr

@@ -1,0 +1,22 @@
+# Tabular baselines on the same prepared splits, written in the same predictions format.
+
+
+rule train_baseline:
+    input:
+        unpack(get_baseline_inputs),
+    output:
+        predictions=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
+        info=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/baseline_info.json",
+    log:
+        f"{RESULTS}/logs/train_baseline/{{experiment}}_seed{{seed}}.log",
+    wildcard_constraints:
+        experiment=BASELINE_EXPERIMENT,
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        baseline=get_baseline,
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/train_baseline.py"

@@ -1,0 +1,7 @@
+"""Rule download_events: fetch the event file named in the config (atomic, checked)."""
+
+from supertml.data.download import download_file
+from supertml.logs import logged_step
+
+with logged_step(snakemake.log[0]):
+    download_file(snakemake.params.url, snakemake.output[0])

@@ -1,0 +1,18 @@
+"""Rule encode_images: encode one prepared subset as images into its HDF5 cache."""
+
+from supertml.logs import logged_step
+from supertml.steps import encode_split
+
+with logged_step(snakemake.log[0]):
+    encode_split(
+        snakemake.input.prepared,
+        snakemake.input.ordering,
+        snakemake.params.encoding,
+        output=snakemake.output[0],
+        provenance={
+            "preprocessing": snakemake.wildcards.preprocessing,
+            "encoding_name": snakemake.wildcards.encoding,
+            "ordering_name": snakemake.wildcards.ordering,
+            "source": snakemake.input.prepared,
+        },
+    )

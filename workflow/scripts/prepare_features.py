@@ -1,0 +1,19 @@
+"""Rule prepare_features: fit the preprocessing on train, apply it to every subset."""
+
+import json
+from pathlib import Path
+
+from supertml.constants import SUBSETS
+from supertml.logs import logged_step
+from supertml.steps import prepare_features
+
+with logged_step(snakemake.log[0]):
+    split_summary = json.loads(Path(snakemake.input.summary).read_text())
+    prepare_features(
+        {subset: snakemake.input[subset] for subset in SUBSETS},
+        snakemake.params.preset,
+        preset_name=snakemake.wildcards.preprocessing,
+        weight_scheme=split_summary["weight_scheme"],
+        outputs={subset: snakemake.output[subset] for subset in SUBSETS},
+        scaler_path=snakemake.output.scaler,
+    )

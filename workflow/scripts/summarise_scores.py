@@ -1,0 +1,12 @@
+"""Rule summarise_scores: the summary table over every (experiment, seed)."""
+
+from supertml.logs import logged_step
+from supertml.steps import summarise_runs
+
+with logged_step(snakemake.log[0]):
+    summarise_runs(
+        snakemake.input.scores,
+        snakemake.input.splits,
+        csv_path=snakemake.output.csv,
+        markdown_path=snakemake.output.markdown,
+    )

@@ -1,0 +1,14 @@
+"""Rule train_baseline: fit a tabular baseline and write predictions in the common format."""
+
+from supertml.constants import SUBSETS
+from supertml.logs import logged_step
+from supertml.steps import run_baseline
+
+with logged_step(snakemake.log[0]):
+    run_baseline(
+        snakemake.params.baseline,
+        {subset: snakemake.input[subset] for subset in SUBSETS},
+        seed=int(snakemake.wildcards.seed),
+        output=snakemake.output.predictions,
+        info_path=snakemake.output.info,
+    )

@@ -1,0 +1,17 @@
+"""Rule train_model: train one (experiment, seed) on its cached images."""
+
+from pathlib import Path
+
+from supertml.logs import logged_step
+from supertml.steps import train_experiment
+
+with logged_step(snakemake.log[0]):
+    train_experiment(
+        snakemake.params.experiment,
+        seed=int(snakemake.wildcards.seed),
+        b_reg=snakemake.params.b_reg,
+        train_cache=snakemake.input.train,
+        val_cache=snakemake.input.val,
+        out_dir=Path(snakemake.output.checkpoint).parent,
+        threads=snakemake.threads,
+    )
