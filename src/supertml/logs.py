@@ -7,8 +7,23 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 __all__ = ["logged_step"]
+
+
+def _redirect_stream_handlers(
+    stream_ids: set[int], target: TextIO
+) -> list[tuple[logging.StreamHandler[TextIO], TextIO]]:
+    """Point every logging handler that writes to one of the given streams at ``target``."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    moved = []
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if type(handler) is logging.StreamHandler and id(handler.stream) in stream_ids:
+                moved.append((handler, handler.stream))
+                handler.setStream(target)
+    return moved
 
 
 @contextlib.contextmanager
@@ -32,6 +47,8 @@ def logged_step(log_path: str | Path) -> Iterator[logging.Logger]:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             force=True,
         )
+        # Libraries imported before this block (Lightning) hold handlers bound to the terminal.
+        moved = _redirect_stream_handlers({id(original), id(original_stdout)}, handle)
         try:
             yield logging.getLogger("supertml")
         except Exception as exc:
@@ -41,3 +58,5 @@ def logged_step(log_path: str | Path) -> Iterator[logging.Logger]:
         finally:
             handle.flush()
             sys.stderr, sys.stdout = original, original_stdout
+            for handler, stream in moved:
+                handler.setStream(stream)

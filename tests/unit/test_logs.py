@@ -24,6 +24,24 @@ def test_output_goes_to_the_log(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().err == ""
 
 
+def test_handlers_made_before_the_step_write_to_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Like Lightning's logger: a handler bound to the terminal at import time.
+    library = logging.getLogger("some_library")
+    handler = logging.StreamHandler(sys.stderr)
+    library.addHandler(handler)
+    library.propagate = False
+    try:
+        with logged_step(tmp_path / "step.log"):
+            library.warning("from the library")
+        assert "from the library" in (tmp_path / "step.log").read_text()
+        assert "from the library" not in capsys.readouterr().err
+        assert handler.stream is sys.stderr  # restored afterwards
+    finally:
+        library.removeHandler(handler)
+
+
 def test_failure_prints_reason_and_keeps_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from supertml.constants import SUBSETS
 from supertml.io import atomic_path, write_table
 
 __all__ = ["SUMMARY_COLUMNS", "collect_scores", "render_markdown", "write_summary"]
@@ -81,7 +82,7 @@ def render_markdown(frame: pd.DataFrame, split_summary: Mapping[str, Any]) -> st
         "private_ams_max",
     ]
     splits = split_summary.get("splits", {})
-    counts = ", ".join(f"{name} {info['events']}" for name, info in splits.items())
+    counts = ", ".join(f"{name} {splits[name]['events']}" for name in SUBSETS if name in splits)
     lines = [
         f"# AMS summary: {split_summary.get('dataset', '')}",
         "",

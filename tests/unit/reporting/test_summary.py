@@ -66,7 +66,7 @@ def test_written_files_agree(tmp_path: Path) -> None:
         "dataset": "sample",
         "source": "events.csv.gz",
         "weight_scheme": "per_class",
-        "splits": {name: {"events": n} for name, n in [("train", 3), ("val", 1), ("private", 2)]},
+        "splits": {name: {"events": n} for name, n in [("val", 1), ("private", 2), ("train", 3)]},
     }
     write_summary(
         write_scores(tmp_path),
