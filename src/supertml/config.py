@@ -24,6 +24,28 @@ __all__ = ["SCHEMA_PATH", "check_references", "load_config", "validate_config"]
 #: The configuration schema, shipped inside the package so library and workflow share it.
 SCHEMA_PATH: Path = Path(str(files("supertml") / "schemas" / "config.schema.yaml"))
 
+#: Keys each encoding kind accepts, with the defaults filled in for it (schema descriptions).
+ENCODING_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "pixels": {"size": 56, "layout": "squares"},
+    "text": {
+        "size": 224,
+        "font_size": 13,
+        "decimals": 3,
+        "n_cols": 2,
+        "font_path": None,
+        "min_font_size": None,
+    },
+}
+
+#: Keys each ordering kind accepts, with their defaults.
+ORDERING_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "table": {},
+    "random": {"seed": 0},
+    "importance": {"seed": 0, "method": "permutation", "n_estimators": 100, "max_events": 20000},
+    "study_der": {"seed": 0, "method": "permutation", "n_estimators": 100, "max_events": 20000},
+    "fixed": {"features": None},
+}
+
 #: experiment field -> the config section whose entry it names.
 _EXPERIMENT_REFERENCES: Mapping[str, str] = {
     "preprocessing": "preprocessing",
@@ -81,8 +103,51 @@ def validate_config(config: Mapping[str, Any], *, source: str = "config") -> dic
     return resolved
 
 
+def _resolve_kinds(
+    config: dict[str, Any], section: str, defaults: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Fill each entry's kind-specific defaults; list keys that its kind does not take."""
+    problems = []
+    for name, entry in config.get(section, {}).items():
+        allowed = defaults[entry["kind"]]
+        foreign = sorted(set(entry) - set(allowed) - {"kind"})
+        if foreign:
+            problems.append(
+                f"{section}.{name}: {', '.join(map(repr, foreign))} do(es) not apply to kind "
+                f"{entry['kind']!r} (it takes: {', '.join(sorted(allowed)) or 'nothing else'})"
+            )
+        for key, value in allowed.items():
+            entry.setdefault(key, copy.deepcopy(value))
+    return problems
+
+
+def _check_kinds(config: dict[str, Any]) -> list[str]:
+    problems = _resolve_kinds(config, "encodings", ENCODING_DEFAULTS)
+    problems += _resolve_kinds(config, "orderings", ORDERING_DEFAULTS)
+    for name, entry in config.get("encodings", {}).items():
+        low = entry.get("min_font_size")
+        if low is not None and low > entry["font_size"]:
+            problems.append(
+                f"encodings.{name}: min_font_size {low} > font_size {entry['font_size']}"
+            )
+    for name, entry in config.get("orderings", {}).items():
+        if entry["kind"] == "fixed" and not entry["features"]:
+            problems.append(f"orderings.{name}: kind 'fixed' needs a `features` list")
+    for name, experiment in config.get("experiments", {}).items():
+        ordering = config.get("orderings", {}).get(experiment.get("ordering"), {})
+        preset = config.get("preprocessing", {}).get(experiment.get("preprocessing"), {})
+        if ordering.get("kind") == "study_der" and not preset.get("data_fix"):
+            problems.append(
+                f"experiments.{name}: ordering {experiment['ordering']!r} (study_der) needs a "
+                f"preprocessing preset with data_fix: true, not {experiment['preprocessing']!r}"
+            )
+    return problems
+
+
 def check_references(config: Mapping[str, Any], *, source: str = "config") -> None:
-    """Check that every name an experiment or baseline uses is defined, and names are unique."""
+    """Check names and kinds: every name an experiment or baseline uses is defined, names are
+    unique, and each encoding / ordering holds only keys of its kind (whose defaults are then
+    filled in, in place)."""
     problems: list[str] = []
     for name, experiment in config.get("experiments", {}).items():
         for field, section in _EXPERIMENT_REFERENCES.items():
@@ -102,6 +167,8 @@ def check_references(config: Mapping[str, Any], *, source: str = "config") -> No
             f"names used both as experiment and baseline (they share result paths): "
             f"{', '.join(sorted(shared))}"
         )
+    if not problems and isinstance(config, dict):
+        problems = _check_kinds(config)
     if problems:
         raise ConfigError(f"{source} is invalid:\n" + "\n".join(f"  {p}" for p in problems))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,50 @@ def test_load_config_rejects_non_mapping(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump([1, 2]))
     with pytest.raises(ConfigError, match="mapping"):
         load_config(path)
+
+
+def test_kind_defaults_are_filled_per_kind() -> None:
+    config = minimal()
+    config["encodings"] = {"t": {"kind": "text"}, "p": {"kind": "pixels"}}
+    config["orderings"] = {"table": {"kind": "table"}, "r": {"kind": "random"}}
+    config["experiments"]["e"]["encoding"] = "t"
+    resolved = validate_config(config)
+    assert resolved["encodings"]["t"] == {
+        "kind": "text", "size": 224, "font_size": 13, "decimals": 3, "n_cols": 2,
+        "font_path": None, "min_font_size": None,
+    }  # fmt: skip
+    assert resolved["encodings"]["p"] == {"kind": "pixels", "size": 56, "layout": "squares"}
+    assert resolved["orderings"]["r"] == {"kind": "random", "seed": 0}
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "message"),
+    [
+        ("encodings", {"kind": "text", "layout": "squares"}, "'layout' do(es) not apply"),
+        ("encodings", {"kind": "pixels", "font_size": 9}, "'font_size' do(es) not apply"),
+        ("orderings", {"kind": "table", "seed": 3}, "'seed' do(es) not apply to kind 'table'"),
+        ("orderings", {"kind": "fixed"}, "kind 'fixed' needs a `features` list"),
+        ("encodings", {"kind": "text", "font_size": 8, "min_font_size": 9}, "min_font_size 9 >"),
+    ],
+)
+def test_keys_of_another_kind_are_rejected(
+    section: str, entry: dict[str, Any], message: str
+) -> None:
+    config = minimal()
+    config[section] = {
+        "x": entry,
+        **({"pixels56": {"kind": "pixels"}} if section == "encodings" else {}),
+        **({"table": {"kind": "table"}} if section == "orderings" else {}),
+    }
+    with pytest.raises(ConfigError, match=re.escape(f"{section}.x: ") + ".*" + re.escape(message)):
+        validate_config(config)
+
+
+def test_study_der_ordering_needs_data_fix() -> None:
+    config = minimal()
+    config["orderings"] = {"der": {"kind": "study_der"}}
+    config["experiments"]["e"]["ordering"] = "der"
+    with pytest.raises(ConfigError, match="needs a preprocessing preset with data_fix: true"):
+        validate_config(config)
+    config["preprocessing"] = {"standard": {"data_fix": True}}
+    assert validate_config(config)["orderings"]["der"]["method"] == "permutation"

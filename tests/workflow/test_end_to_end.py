@@ -72,7 +72,8 @@ def test_editing_one_encoding_reruns_only_what_depends_on_it(finished_run: Path)
     counts = job_counts(result.stdout)
     assert counts.get("encode_images") == 4
     assert counts.get("train_model") == 1
-    for untouched in ("split_events", "prepare_features", "train_baseline"):
+    assert counts.get("plot_panel") == 1
+    for untouched in ("split_events", "prepare_features", "order_features", "train_baseline"):
         assert untouched not in counts
 
 

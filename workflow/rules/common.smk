@@ -37,7 +37,13 @@ BASELINE_EXPERIMENT = _alternatives(BASELINES)
 
 
 def get_final_output():
-    return [f"{RESULTS}/summary.md", f"{RESULTS}/summary.csv"]
+    panels = sorted(
+        {
+            f"{RESULTS}/panels/{e['preprocessing']}/{e['encoding']}/{e['ordering']}.png"
+            for e in EXPERIMENTS.values()
+        }
+    )
+    return [f"{RESULTS}/summary.md", f"{RESULTS}/summary.csv", *panels]
 
 
 def get_score_files():
@@ -60,6 +66,14 @@ def get_ordering(wildcards):
 
 def get_encoding(wildcards):
     return config["encodings"][wildcards.encoding]
+
+
+def get_encoder_input(wildcards):
+    """Pixel encodings read scaled features; text encodings print the physical values."""
+    prepared = f"{RESULTS}/prepared/{wildcards.preprocessing}"
+    if config["encodings"][wildcards.encoding]["kind"] == "text":
+        return f"{prepared}/physical/{wildcards.subset}.parquet"
+    return f"{prepared}/{wildcards.subset}.parquet"
 
 
 def get_experiment(wildcards):
@@ -100,10 +114,10 @@ def get_scored_images(wildcards):
 
 
 def get_baseline_inputs(wildcards):
-    preprocessing = BASELINES[wildcards.experiment]["preprocessing"]
+    prepared = f"{RESULTS}/prepared/{BASELINES[wildcards.experiment]['preprocessing']}"
     return {
-        subset: f"{RESULTS}/prepared/{preprocessing}/{subset}.parquet"
-        for subset in SUBSETS
+        **{subset: f"{prepared}/{subset}.parquet" for subset in SUBSETS},
+        "features": f"{prepared}/features.json",
     }
 
 

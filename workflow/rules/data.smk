@@ -29,7 +29,11 @@ rule prepare_features:
             subset: f"{RESULTS}/prepared/{{preprocessing}}/{subset}.parquet"
             for subset in SUBSETS
         },
-        scaler=f"{RESULTS}/prepared/{{preprocessing}}/scaler.json",
+        **{
+            f"physical_{subset}": f"{RESULTS}/prepared/{{preprocessing}}/physical/{subset}.parquet"
+            for subset in SUBSETS
+        },
+        features=f"{RESULTS}/prepared/{{preprocessing}}/features.json",
     log:
         f"{RESULTS}/logs/prepare_features/{{preprocessing}}.log",
     resources:

@@ -1,34 +1,66 @@
-# Feature orderings and the HDF5 image caches, one per (preprocessing, encoding, ordering, subset).
+# Feature orderings, the HDF5 image caches (one per preprocessing, encoding, ordering and
+# subset) and example panels of what the network sees.
 
 
-rule write_ordering:
+rule order_features:
+    input:
+        train=f"{RESULTS}/prepared/{{preprocessing}}/train.parquet",
+        features=f"{RESULTS}/prepared/{{preprocessing}}/features.json",
     output:
-        f"{RESULTS}/orderings/{{ordering}}.json",
+        f"{RESULTS}/orderings/{{preprocessing}}/{{ordering}}.json",
     log:
-        f"{RESULTS}/logs/write_ordering/{{ordering}}.log",
+        f"{RESULTS}/logs/order_features/{{preprocessing}}_{{ordering}}.log",
+    threads: 2
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=4000,
+        runtime=30,
     params:
         spec=get_ordering,
         version=LIBRARY_VERSION,
     script:
-        "../scripts/write_ordering.py"
+        "../scripts/order_features.py"
 
 
 rule encode_images:
     input:
-        prepared=f"{RESULTS}/prepared/{{preprocessing}}/{{subset}}.parquet",
-        ordering=f"{RESULTS}/orderings/{{ordering}}.json",
+        values=get_encoder_input,
+        ordering=f"{RESULTS}/orderings/{{preprocessing}}/{{ordering}}.json",
+        features=f"{RESULTS}/prepared/{{preprocessing}}/features.json",
     output:
         f"{RESULTS}/images/{{preprocessing}}/{{encoding}}/{{ordering}}/{{subset}}.h5",
     log:
         f"{RESULTS}/logs/encode_images/{{preprocessing}}_{{encoding}}_{{ordering}}_{{subset}}.log",
     resources:
-        mem_mb=16000,
+        mem_mb=8000,
         runtime=60,
     params:
         encoding=get_encoding,
         version=LIBRARY_VERSION,
     script:
         "../scripts/encode_images.py"
+
+
+rule plot_panel:
+    input:
+        f"{RESULTS}/images/{{preprocessing}}/{{encoding}}/{{ordering}}/val.h5",
+    output:
+        report(
+            f"{RESULTS}/panels/{{preprocessing}}/{{encoding}}/{{ordering}}.png",
+            caption="../report/panel.rst",
+            category="Example images",
+            subcategory="{encoding}",
+            labels={
+                "preprocessing": "{preprocessing}",
+                "encoding": "{encoding}",
+                "ordering": "{ordering}",
+            },
+        ),
+    log:
+        f"{RESULTS}/logs/plot_panel/{{preprocessing}}_{{encoding}}_{{ordering}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        encoding=get_encoding,
+    script:
+        "../scripts/plot_panel.py"

@@ -5,14 +5,15 @@ from supertml.steps import encode_split
 
 with logged_step(snakemake.log[0]):
     encode_split(
-        snakemake.input.prepared,
+        snakemake.input["values"],
         snakemake.input.ordering,
+        snakemake.input.features,
         snakemake.params.encoding,
         output=snakemake.output[0],
         provenance={
             "preprocessing": snakemake.wildcards.preprocessing,
             "encoding_name": snakemake.wildcards.encoding,
             "ordering_name": snakemake.wildcards.ordering,
-            "source": snakemake.input.prepared,
+            "source": snakemake.input["values"],
         },
     )

@@ -14,6 +14,7 @@ with logged_step(snakemake.log[0]):
         snakemake.params.preset,
         preset_name=snakemake.wildcards.preprocessing,
         weight_scheme=split_summary["weight_scheme"],
-        outputs={subset: snakemake.output[subset] for subset in SUBSETS},
-        scaler_path=snakemake.output.scaler,
+        scaled_outputs={subset: snakemake.output[subset] for subset in SUBSETS},
+        physical_outputs={subset: snakemake.output[f"physical_{subset}"] for subset in SUBSETS},
+        features_path=snakemake.output.features,
     )

@@ -8,6 +8,7 @@ with logged_step(snakemake.log[0]):
     run_baseline(
         snakemake.params.baseline,
         {subset: snakemake.input[subset] for subset in SUBSETS},
+        features_path=snakemake.input.features,
         seed=int(snakemake.wildcards.seed),
         output=snakemake.output.predictions,
         info_path=snakemake.output.info,

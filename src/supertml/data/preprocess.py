@@ -1,4 +1,4 @@
-"""Standard scaling of the challenge features, fitted on the training split only.
+"""Preprocessing presets: the optional HEP data-fix, then standard scaling fitted on train only.
 
 REFERENCE.md section 5: "Standardise with statistics of the training split; missing values become
 0 after standardisation." Undefined values (-999.0) are kept as NaN in the prepared tables so
@@ -17,15 +17,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from supertml.constants import FEATURES, MISSING_VALUE, SUBSETS
+from supertml.data.hep import DATA_FIX_FEATURES, apply_data_fix
 from supertml.data.splits import Splits
 from supertml.errors import ConfigError
 
 __all__ = [
     "UNSCALED_FEATURES",
+    "PreparedSplits",
     "PreprocessingPreset",
     "StandardScaler",
     "fit_standard_scaler",
     "model_matrix",
+    "physical_frame",
     "prepare_splits",
 ]
 
@@ -134,33 +137,76 @@ def model_matrix(frame: pd.DataFrame, features: Sequence[str]) -> npt.NDArray[np
     return matrix
 
 
+def physical_frame(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """A copy of a raw frame with -999.0 (undefined) turned into NaN in ``features``.
+
+    The values stay physical (GeV, radians, counts): the text encoding prints them, and NaN
+    marks "undefined" the same way in physical and scaled tables.
+    """
+    _require_columns(frame, features)
+    names = list(features)
+    raw = frame.loc[:, names].to_numpy(dtype=np.float64)
+    out = frame.copy()
+    out[names] = np.where(raw == MISSING_VALUE, np.nan, raw)
+    return out
+
+
 @dataclass(frozen=True)
 class PreprocessingPreset:
-    """A named preprocessing recipe; ``scaling`` is the only choice so far."""
+    """A named preprocessing recipe (config section ``preprocessing``).
+
+    ``scaling``: only ``"standard"`` so far. ``data_fix``: apply the study's HEP preprocessing
+    (``supertml.data.hep.apply_data_fix``, REFERENCE.md section 5) before scaling.
+    """
 
     name: str
     scaling: Literal["standard"] = "standard"
+    data_fix: bool = False
 
 
-def prepare_splits(
-    splits: Splits, preset: PreprocessingPreset
-) -> tuple[dict[str, pd.DataFrame], StandardScaler]:
-    """Fit the scaler on ``train`` and transform all four splits with it.
+@dataclass(frozen=True, eq=False)
+class PreparedSplits:
+    """The four splits after preprocessing, keyed like ``SUBSETS``.
 
-    Returns the prepared frames keyed like ``splits.frames`` and the fitted scaler (save it with
-    ``to_dict`` so the scaling of every prepared table can be traced).
+    ``scaled``: features standardised with the training statistics, NaN where undefined (what
+    models and the pixel encoding read). ``physical``: the same events and columns before
+    scaling (after the data-fix when the preset asks for it), NaN where undefined (what the
+    text encoding prints). ``features``: the 30 feature names in use, in table order
+    (``FEATURES``, or ``DATA_FIX_FEATURES`` after the data-fix). ``PRI_jet_num`` is never scaled.
+    """
+
+    scaled: dict[str, pd.DataFrame]
+    physical: dict[str, pd.DataFrame]
+    scaler: StandardScaler
+    features: tuple[str, ...]
+
+
+def prepare_splits(splits: Splits, preset: PreprocessingPreset) -> PreparedSplits:
+    """Apply the preset's data-fix (if any), fit the scaler on ``train``, transform all splits.
+
+    The data-fix changes the feature values and names (px/py/pz replace pt/eta/phi), so it runs
+    on all four splits BEFORE the scaler is fitted, and the scaler is fitted on the names it
+    returns: the study fitted its input pipeline on the processed training data
+    (GilesStrong/SuperTML_HiggsML_Test, ``modules/data_import.py``, ``run_data_import``:
+    ``import_data`` -> ``fit_input_pipe(data['train'], ...)``). Save ``scaler.to_dict()`` so the
+    scaling of every prepared table can be traced.
     """
     if preset.scaling != "standard":
         raise ConfigError(
             f"preprocessing preset {preset.name!r}: unknown scaling {preset.scaling!r}"
         )
     frames = dict(splits.frames)
-    # Seam for the HEP "data-fix" (REFERENCE.md section 5: phi rotation, flips, Cartesian
-    # momenta). It changes the feature values, so it must run here, on all four splits, BEFORE
-    # the scaler is fitted (and fit on the feature names it returns: px/py/pz replace
-    # pt/eta/phi). It is a later issue and deliberately not implemented yet.
-    scaler = fit_standard_scaler(frames["train"], FEATURES)
-    return {name: scaler.transform(frames[name]) for name in SUBSETS}, scaler
+    features: tuple[str, ...] = FEATURES
+    if preset.data_fix:
+        frames = {name: apply_data_fix(frames[name]) for name in SUBSETS}
+        features = DATA_FIX_FEATURES
+    scaler = fit_standard_scaler(frames["train"], features)
+    return PreparedSplits(
+        scaled={name: scaler.transform(frames[name]) for name in SUBSETS},
+        physical={name: physical_frame(frames[name], features) for name in SUBSETS},
+        scaler=scaler,
+        features=features,
+    )
 
 
 def _require_columns(frame: pd.DataFrame, names: Sequence[str]) -> None:

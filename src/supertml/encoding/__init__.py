@@ -1,14 +1,31 @@
-"""Table rows to images: encoders (pixels for now) and the HDF5 image cache."""
+"""Table rows to images: pixel and text encoders, the encoder registry and the HDF5 cache."""
 
 from __future__ import annotations
 
-from supertml.encoding.cache import FORMAT_VERSION, ImageCache, read_image_cache, write_image_cache
+from supertml.encoding.cache import (
+    FORMAT_VERSION,
+    ImageCache,
+    ImageCacheWriter,
+    ImageChunk,
+    iter_image_chunks,
+    read_image_cache,
+    write_image_cache,
+)
 from supertml.encoding.pixels import (
     JET_NUM_FEATURE,
     BlockLayout,
+    block_layout,
     encode_pixels,
     pixel_intensities,
+    rectangle_layout,
     square_layout,
+)
+from supertml.encoding.text import (
+    TextLayout,
+    TextStyle,
+    encode_text,
+    equal_font_layout,
+    variable_font_layout,
 )
 
 __all__ = [
@@ -16,9 +33,19 @@ __all__ = [
     "JET_NUM_FEATURE",
     "BlockLayout",
     "ImageCache",
+    "ImageCacheWriter",
+    "ImageChunk",
+    "TextLayout",
+    "TextStyle",
+    "block_layout",
     "encode_pixels",
+    "encode_text",
+    "equal_font_layout",
+    "iter_image_chunks",
     "pixel_intensities",
     "read_image_cache",
+    "rectangle_layout",
     "square_layout",
+    "variable_font_layout",
     "write_image_cache",
 ]

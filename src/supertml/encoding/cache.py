@@ -17,11 +17,13 @@ synced half-way): a reader refuses any file without it.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import h5py
@@ -36,6 +38,9 @@ from supertml.io import atomic_path
 __all__ = [
     "FORMAT_VERSION",
     "ImageCache",
+    "ImageCacheWriter",
+    "ImageChunk",
+    "iter_image_chunks",
     "read_image_cache",
     "write_image_cache",
 ]
@@ -58,19 +63,33 @@ _RESERVED_ATTRS = frozenset(
 )
 # Fixed width for every file, so caches of different splits have identical dtypes.
 _SUBSET_DTYPE = np.dtype(f"S{max(len(s) for s in SUBSETS)}")
-# gzip is in every HDF5 build, so any h5py or HDF5 tool can read the cache without plugins
-# (unlike lzf, blosc or zstd); level 4 is near the knee of speed versus ratio, and the blocky
-# pixel images compress well at any level. shuffle does nothing for the 1-byte images but
-# groups the bytes of the float64 weights and int64 ids, which then compress better.
-# fletcher32 makes a corrupted chunk fail loudly on read instead of returning wrong pixels.
+# Chosen by measurement (bench/cache_layout.py, 2026-11-27 05:51 UTC, 2-core VM, no GPU;
+# bench/RESULTS.md): gzip level 4, no shuffle. Bytes per event on disk / write events/s,
+# realistic images, chunks of 256 events:
+#   224 px rectangles: none 50,953 / 6,137; lzf 2,159 / 6,366; gzip1 883 / 6,619;
+#                      gzip4 350 / 3,007; gzip6 268 / 2,785
+#   56 px squares:     none 3,370 / 134,717; lzf 199 / 61,520; gzip1 140 / 60,947;
+#                      gzip4 88 / 31,830; gzip6 85 / 25,626
+# gzip4 is 2.5x smaller than gzip1 (the 818k-event challenge at 224 px: about 290 MB rather
+# than 720 MB, or 41 GB raw) for 2.2x slower writing at 224 px (818k events: about 4.5 min
+# instead of 2, once per encoding, against hours of training); gzip6 saves a further 23 % at
+# 224 px but writes 20 % slower at 56 px. Sequential reads ran at 4,000 to 7,500 events/s at
+# 224 px and 150,000 at 56 px for every gzip level, far above what a CNN consumes. shuffle
+# is off: it cannot help 1-byte pixels and made files 2 to 4 bytes per event larger. gzip
+# (not lzf, blosc, zstd) is in every HDF5 build, so any h5py or HDF5 tool reads the cache
+# without plugins. fletcher32 makes a corrupted chunk fail loudly on read instead of returning
+# wrong pixels.
 _FILTERS: dict[str, Any] = {
     "compression": "gzip",
     "compression_opts": 4,
-    "shuffle": True,
     "fletcher32": True,
 }
-# About 4 MiB of images per chunk (1,337 events at 56 px, 83 at 224 px): large enough that
-# reading a whole split costs few chunk look-ups, small enough for a sub-range read to be cheap.
+# About 4 MiB of images per chunk (83 events at 224 px, 1,337 at 56 px). Measured in the same
+# run (gzip4, write / sequential read events/s): at 224 px chunks of 64 events (3.2 MB)
+# 3,385 / 6,006, of 256 (12.8 MB) 3,007 / 5,671, of 1,024 (51 MB) 2,714 / 4,168; at 56 px
+# chunks of 64 to 1,024 events (0.2 to 3.2 MB) were within noise of each other. Batches of
+# 256 random events read at 200 to 300 events/s at 224 px whatever the chunk length (h5py's
+# point selections dominate), which is why training loads whole splits into memory.
 _IMAGE_CHUNK_BYTES = 4 * 1024 * 1024
 _VECTOR_CHUNK_EVENTS = 65536
 
@@ -190,23 +209,205 @@ def _file_attributes(
     return attrs
 
 
-def _write_datasets(handle: h5py.File, arrays: Mapping[str, np.ndarray[Any, Any]]) -> None:
-    images = arrays["images"]
-    n_events, height, width = images.shape
-    image_chunk = max(1, min(n_events, _IMAGE_CHUNK_BYTES // (height * width)))
-    vector_chunk = max(1, min(n_events, _VECTOR_CHUNK_EVENTS))
-    for name in _DATASETS:
-        data = arrays[name]
-        # An unlimited event axis lets a chunk be longer than the data, which N = 0 needs.
-        chunks = (image_chunk, height, width) if name == "images" else (vector_chunk,)
-        handle.create_dataset(
-            name, data=data, chunks=chunks, maxshape=(None, *data.shape[1:]), **_FILTERS
-        )
-
-
 def _write_attributes(handle: h5py.File, attrs: Mapping[str, str | int | float]) -> None:
     for key, value in attrs.items():
         handle.attrs[key] = value
+
+
+def _image_chunk_events(height: int, width: int) -> int:
+    return max(1, _IMAGE_CHUNK_BYTES // (height * width))
+
+
+class ImageCacheWriter:
+    """Write one image cache chunk by chunk, atomically (the layout in the module docstring).
+
+    Use as a context manager: declare ``n_events`` and ``image_shape`` up front, then
+    :meth:`append` consecutive slices (or :meth:`write` a slice at an explicit ``start``) until
+    all ``n_events`` are written. Only then, on a clean exit from the ``with`` block, is
+    ``complete`` set, the file closed and renamed onto ``path``. An exception inside the block,
+    or fewer events written than declared, removes the temporary file and leaves ``path``
+    untouched (absent, or the previous complete cache). A process killed outright (SIGKILL,
+    out of memory) leaves at most a hidden ``.{name}.*.tmp`` file beside ``path``, which no
+    reader accepts: it lacks ``complete``.
+
+    Memory stays bounded by the slices the caller passes plus HDF5's chunk cache (a few
+    compressed chunks per dataset), whatever ``n_events`` is.
+
+    Examples
+    --------
+    >>> with ImageCacheWriter("val.h5", n_events=n, image_shape=(56, 56), encoding=enc,
+    ...                       feature_order=order) as writer:          # doctest: +SKIP
+    ...     for start in range(0, n, 8192):
+    ...         part = slice(start, start + 8192)
+    ...         writer.append(images=encode_pixels(x[part], order, layout), label=y[part],
+    ...                       weight=w[part], event_id=ids[part], subset=subsets[part])
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        n_events: int,
+        image_shape: tuple[int, int],
+        encoding: Mapping[str, Any],
+        feature_order: Sequence[str],
+        extra_attrs: Mapping[str, str | int | float] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        image_chunk_events: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 0:
+            raise _bad(self.path, f"n_events must be a non-negative integer, got {n_events!r}")
+        height, width = (int(v) for v in image_shape)
+        if height < 1 or width < 1:
+            raise _bad(self.path, f"image_shape must be positive (H, W), got {image_shape}")
+        if image_chunk_events is not None and image_chunk_events < 1:
+            raise _bad(self.path, f"image_chunk_events must be >= 1, got {image_chunk_events}")
+        self.n_events = n_events
+        self.image_shape = (height, width)
+        self._attrs = _file_attributes(self.path, encoding, feature_order, extra_attrs)
+        self._filters = dict(_FILTERS if filters is None else filters)
+        self._image_chunk = image_chunk_events or _image_chunk_events(height, width)
+        self._written = np.zeros(n_events, dtype=bool)
+        self._next = 0
+        self._stack: contextlib.ExitStack | None = None
+        self._handle: h5py.File | None = None
+
+    def __enter__(self) -> ImageCacheWriter:
+        if self._stack is not None:
+            raise RuntimeError(f"{self.path}: ImageCacheWriter is not re-entrant")
+        stack = contextlib.ExitStack()
+        try:
+            tmp = stack.enter_context(atomic_path(self.path))
+            # Each dataset's chunk cache holds a few chunks, so a slice that ends inside a
+            # chunk leaves it cached until the next slice completes it, instead of being
+            # compressed, evicted, read back and recompressed (HDF5's default cache is 1 MB,
+            # smaller than one 224 px chunk).
+            height, width = self.image_shape
+            cache_bytes = max(4 * self._image_chunk * height * width, 8 * _VECTOR_CHUNK_EVENTS * 8)
+            handle = stack.enter_context(
+                h5py.File(tmp, "w", rdcc_nbytes=cache_bytes, rdcc_nslots=10007)
+            )
+            self._create_datasets(handle)
+            _write_attributes(handle, self._attrs)
+        except BaseException as error:
+            # Unwind with the error, so that atomic_path deletes rather than renames.
+            stack.__exit__(type(error), error, error.__traceback__)
+            raise
+        self._stack, self._handle = stack, handle
+        return self
+
+    def _create_datasets(self, handle: h5py.File) -> None:
+        n_events = self.n_events
+        height, width = self.image_shape
+        shapes: dict[str, tuple[tuple[int, ...], np.dtype[Any], tuple[int, ...]]] = {
+            "images": (
+                (n_events, height, width),
+                np.dtype(np.uint8),
+                (self._image_chunk, height, width),
+            ),
+            "label": ((n_events,), np.dtype(np.int8), (_VECTOR_CHUNK_EVENTS,)),
+            "weight": ((n_events,), np.dtype(np.float64), (_VECTOR_CHUNK_EVENTS,)),
+            "event_id": ((n_events,), np.dtype(np.int64), (_VECTOR_CHUNK_EVENTS,)),
+            "subset": ((n_events,), _SUBSET_DTYPE, (_VECTOR_CHUNK_EVENTS,)),
+        }
+        for name in _DATASETS:
+            shape, dtype, chunks = shapes[name]
+            # An unlimited event axis lets a chunk be longer than the data, which N = 0 needs.
+            handle.create_dataset(
+                name,
+                shape=shape,
+                dtype=dtype,
+                chunks=chunks,
+                maxshape=(None, *shape[1:]),
+                **self._filters,
+            )
+
+    def write(
+        self,
+        start: int,
+        *,
+        images: npt.ArrayLike,
+        label: npt.ArrayLike,
+        weight: npt.ArrayLike,
+        event_id: npt.ArrayLike,
+        subset: npt.ArrayLike,
+    ) -> None:
+        """Write events ``start .. start + len(images)``; each event may be written once.
+
+        Arrays are validated as in :func:`write_image_cache`; ``images`` must have the
+        declared ``image_shape``.
+        """
+        if self._handle is None:
+            raise RuntimeError(f"{self.path}: write() outside the writer's `with` block")
+        arrays = _validated_arrays(
+            self.path, images=images, label=label, weight=weight, event_id=event_id, subset=subset
+        )
+        img = arrays["images"]
+        if img.shape[1:] != self.image_shape:
+            raise _bad(
+                self.path,
+                f"images of shape {img.shape[1:]} do not match the declared {self.image_shape}",
+            )
+        stop = start + img.shape[0]
+        if start < 0 or stop > self.n_events:
+            raise _bad(
+                self.path,
+                f"events {start}..{stop} fall outside the declared 0..{self.n_events}",
+            )
+        if self._written[start:stop].any():
+            raise _bad(self.path, f"events {start}..{stop} overlap events already written")
+        for name in _DATASETS:
+            self._handle[name][start:stop] = arrays[name]
+        self._written[start:stop] = True
+        self._next = stop
+
+    def append(
+        self,
+        *,
+        images: npt.ArrayLike,
+        label: npt.ArrayLike,
+        weight: npt.ArrayLike,
+        event_id: npt.ArrayLike,
+        subset: npt.ArrayLike,
+    ) -> None:
+        """Write the next events, right after the last slice written."""
+        self.write(
+            self._next, images=images, label=label, weight=weight, event_id=event_id, subset=subset
+        )
+
+    def _finish(self) -> None:
+        assert self._handle is not None
+        missing = int((~self._written).sum())
+        if missing:
+            first = int(np.argmin(self._written))
+            raise ImageCacheError(
+                self.path,
+                f"only {self.n_events - missing} of the declared {self.n_events} events were "
+                f"written (first missing: event {first}); the cache was not saved",
+            )
+        # Written last: its presence certifies that everything before it was written.
+        self._handle.attrs["complete"] = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack, self._stack, self._handle = self._stack, None, self._handle
+        assert stack is not None
+        try:
+            if exc_type is None:
+                self._finish()
+        except BaseException as error:
+            # Unwinding with the error makes atomic_path delete the temporary file.
+            stack.__exit__(type(error), error, error.__traceback__)
+            raise
+        finally:
+            self._handle = None
+        # Closes the file, then renames it onto path (or, with an exception, deletes it).
+        stack.__exit__(exc_type, exc, tb)
 
 
 def write_image_cache(
@@ -221,7 +422,7 @@ def write_image_cache(
     feature_order: Sequence[str],
     extra_attrs: Mapping[str, str | int | float] | None = None,
 ) -> None:
-    """Write one image cache atomically.
+    """Write one image cache atomically, all events at once (:class:`ImageCacheWriter` in one go).
 
     ``images`` must be uint8 [N, H, W]; ``label`` integers in {0, 1}; ``weight`` finite floats;
     ``event_id`` integers; ``subset`` strings from ``supertml.constants.SUBSETS``; all of
@@ -237,12 +438,18 @@ def write_image_cache(
     arrays = _validated_arrays(
         target, images=images, label=label, weight=weight, event_id=event_id, subset=subset
     )
-    attrs = _file_attributes(target, encoding, feature_order, extra_attrs)
-    with atomic_path(target) as tmp, h5py.File(tmp, "w") as handle:
-        _write_datasets(handle, arrays)
-        _write_attributes(handle, attrs)
-        # Written last: its presence certifies that everything before it was written.
-        handle.attrs["complete"] = True
+    n_events, height, width = arrays["images"].shape
+    with ImageCacheWriter(
+        target,
+        n_events=n_events,
+        image_shape=(height, width),
+        encoding=encoding,
+        feature_order=feature_order,
+        extra_attrs=extra_attrs,
+        # A single write needs chunks no longer than the data, as before.
+        image_chunk_events=max(1, min(n_events, _image_chunk_events(height, width))),
+    ) as writer:
+        writer.write(0, **arrays)
 
 
 def _plain(value: Any) -> Any:
@@ -358,3 +565,55 @@ def read_image_cache(path: str | Path, *, load_images: bool = True) -> ImageCach
         raise ImageCacheError(
             source, f"cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {exc}"
         ) from exc
+
+
+@dataclass(frozen=True, eq=False)
+class ImageChunk:
+    """Events ``start .. start + len(label)`` of a cache, from :func:`iter_image_chunks`."""
+
+    start: int
+    images: npt.NDArray[np.uint8]
+    label: npt.NDArray[np.int8]
+    weight: npt.NDArray[np.float64]
+    event_id: npt.NDArray[np.int64]
+    subset: npt.NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.label.shape[0])
+
+
+def iter_image_chunks(path: str | Path, chunk_size: int = 8192) -> Iterator[ImageChunk]:
+    """Read a cache ``chunk_size`` events at a time, in order, with the checks of
+    :func:`read_image_cache` done once up front; only one slice of images is in memory.
+
+    Raises
+    ------
+    ImageCacheError
+        As :func:`read_image_cache`.
+    ValueError
+        If ``chunk_size`` < 1.
+    """
+    source = Path(path)
+    if chunk_size < 1:
+        raise ValueError(f"{source}: chunk_size must be >= 1, got {chunk_size}")
+    if not source.is_file():
+        raise ImageCacheError(source, "image cache not found; run the encode step first")
+    try:
+        handle = h5py.File(source, "r")
+    except OSError as exc:
+        raise ImageCacheError(
+            source, f"cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {exc}"
+        ) from exc
+    with handle:
+        meta = _read(source, handle, load_images=False)
+        images = handle["images"]
+        for start in range(0, len(meta), chunk_size):
+            stop = min(start + chunk_size, len(meta))
+            yield ImageChunk(
+                start=start,
+                images=np.asarray(images[start:stop]),
+                label=meta.label[start:stop],
+                weight=meta.weight[start:stop],
+                event_id=meta.event_id[start:stop],
+                subset=meta.subset[start:stop],
+            )

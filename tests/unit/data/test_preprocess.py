@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from supertml.constants import FEATURES, MISSING_VALUE, SUBSETS
+from supertml.data.hep import DATA_FIX_FEATURES, apply_data_fix
 from supertml.data.preprocess import (
     PreprocessingPreset,
     StandardScaler,
     fit_standard_scaler,
     model_matrix,
+    physical_frame,
     prepare_splits,
 )
 from supertml.data.reader import EventTable
@@ -146,7 +148,8 @@ def test_prepare_splits_fits_on_train_only() -> None:
         "private": _frame([10.0, 20.0], "private"),
     }
     splits = Splits(frames=frames, weight_scheme="per_class")
-    prepared, scaler = prepare_splits(splits, PreprocessingPreset(name="standard"))
+    result = prepare_splits(splits, PreprocessingPreset(name="standard"))
+    prepared, scaler = result.scaled, result.scaler
     assert list(prepared) == list(SUBSETS)
     assert scaler.mean == pytest.approx([2.5] * 29)
     assert scaler.std == pytest.approx([np.sqrt(1.25)] * 29)
@@ -157,14 +160,55 @@ def test_prepare_splits_fits_on_train_only() -> None:
 
 
 def test_prepare_splits_on_sample(sample_splits: Splits) -> None:
-    prepared, scaler = prepare_splits(sample_splits, PreprocessingPreset(name="standard"))
+    result = prepare_splits(sample_splits, PreprocessingPreset(name="standard"))
+    assert result.features == FEATURES
     for name in SUBSETS:
-        assert len(prepared[name]) == len(sample_splits.frames[name])
-        assert list(prepared[name].columns) == list(sample_splits.frames[name].columns)
-    assert scaler == fit_standard_scaler(sample_splits.frames["train"], FEATURES)
+        raw = sample_splits.frames[name]
+        assert len(result.scaled[name]) == len(raw)
+        assert list(result.scaled[name].columns) == list(raw.columns)
+        pd.testing.assert_frame_equal(result.physical[name], physical_frame(raw, FEATURES))
+    assert result.scaler == fit_standard_scaler(sample_splits.frames["train"], FEATURES)
 
 
 def test_unknown_scaling_is_refused(sample_splits: Splits) -> None:
     preset = PreprocessingPreset(name="odd", scaling="robust")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="unknown scaling 'robust'"):
         prepare_splits(sample_splits, preset)
+
+
+def test_physical_frame_marks_undefined_as_nan_and_keeps_values() -> None:
+    frame = pd.DataFrame({"a": [1.5, M, -3.0], "b": [M, 2.0, 4.0], "label": [0, 1, 0]})
+    out = physical_frame(frame, ["a", "b"])
+    np.testing.assert_array_equal(out["a"].to_numpy(), [1.5, np.nan, -3.0])
+    np.testing.assert_array_equal(out["b"].to_numpy(), [np.nan, 2.0, 4.0])
+    pd.testing.assert_series_equal(out["label"], frame["label"])
+    assert frame.loc[1, "a"] == M  # the input is untouched
+
+
+def test_prepare_splits_with_data_fix(sample_splits: Splits) -> None:
+    preset = PreprocessingPreset(name="fix", data_fix=True)
+    result = prepare_splits(sample_splits, preset)
+    assert result.features == DATA_FIX_FEATURES
+    fixed_train = apply_data_fix(sample_splits.frames["train"])
+    # Fitted on the data-fixed training split only, and never on PRI_jet_num.
+    assert result.scaler == fit_standard_scaler(fixed_train, DATA_FIX_FEATURES)
+    assert "PRI_jet_num" not in result.scaler.features
+    assert "PRI_tau_px" in result.scaler.features
+    for name in SUBSETS:
+        fixed = apply_data_fix(sample_splits.frames[name])
+        pd.testing.assert_frame_equal(result.scaled[name], result.scaler.transform(fixed))
+        pd.testing.assert_frame_equal(
+            result.physical[name], physical_frame(fixed, DATA_FIX_FEATURES)
+        )
+        assert "PRI_tau_pt" not in result.scaled[name].columns
+        pd.testing.assert_series_equal(
+            result.scaled[name]["PRI_jet_num"], sample_splits.frames[name]["PRI_jet_num"]
+        )
+    physical = result.physical["train"]
+    undefined = physical["PRI_jet_leading_px"].isna()
+    assert undefined.any()
+    np.testing.assert_array_equal(result.scaled["train"]["PRI_jet_leading_px"].isna(), undefined)
+    # Physical values are unscaled (GeV): the lepton's px is its transverse momentum.
+    np.testing.assert_allclose(
+        physical["PRI_lep_px"], sample_splits.frames["train"]["PRI_lep_pt"], rtol=1e-12
+    )

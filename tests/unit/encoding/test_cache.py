@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -96,7 +99,8 @@ def test_datasets_are_chunked_and_compressed(tmp_path: Path) -> None:
     with h5py.File(path, "r") as handle:
         for name in ("images", "label", "weight", "event_id", "subset"):
             assert handle[name].compression == "gzip", name
-            assert handle[name].shuffle, name
+            assert handle[name].compression_opts == 4, name
+            assert handle[name].fletcher32, name
         assert handle["images"].chunks == (40, 16, 16)
         assert handle["subset"].dtype.kind == "S"
 
@@ -130,7 +134,7 @@ def test_failed_rewrite_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
     def fail(*_: object) -> None:
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(cache, "_write_datasets", fail)
+    monkeypatch.setattr(cache.ImageCacheWriter, "_create_datasets", fail)
     with pytest.raises(RuntimeError, match="injected"):
         _write(path, images=np.zeros((40, 16, 16), dtype=np.uint8))
     assert path.read_bytes() == before
@@ -239,3 +243,192 @@ def test_subset_accepts_bytes_and_object_strings(tmp_path: Path, subset: np.ndar
     path = tmp_path / "b.h5"
     _write(path, subset=subset)
     assert set(read_image_cache(path).subset.tolist()) == {"public"}
+
+
+# --- streaming writer -----------------------------------------------------------------------
+
+_ARRAYS = ("images", "label", "weight", "event_id", "subset")
+
+
+def _writer(path: Path, n: int = 40, **overrides: Any) -> cache.ImageCacheWriter:
+    kwargs: dict[str, Any] = {
+        "n_events": n,
+        "image_shape": (16, 16),
+        "encoding": ENCODING,
+        "feature_order": ORDER,
+        "image_chunk_events": 8,
+    }
+    kwargs.update(overrides)
+    return cache.ImageCacheWriter(path, **kwargs)
+
+
+def _part(payload: dict[str, Any], lo: int, hi: int) -> dict[str, Any]:
+    return {name: payload[name][lo:hi] for name in _ARRAYS}
+
+
+def test_writer_appends_uneven_slices_and_matches_one_shot_write(tmp_path: Path) -> None:
+    payload = _payload(n=40)
+    with _writer(tmp_path / "stream.h5") as writer:
+        for lo, hi in [(0, 3), (3, 20), (20, 21), (21, 40)]:  # boundaries off the 8-event chunks
+            writer.append(**_part(payload, lo, hi))
+    _write(tmp_path / "whole.h5", **payload)
+    stream = read_image_cache(tmp_path / "stream.h5")
+    whole = read_image_cache(tmp_path / "whole.h5")
+    for name in _ARRAYS:
+        np.testing.assert_array_equal(getattr(stream, name), getattr(whole, name), err_msg=name)
+    assert stream.encoding == ENCODING
+    with h5py.File(tmp_path / "stream.h5", "r") as handle:
+        assert handle["images"].chunks == (8, 16, 16)
+
+
+def test_writer_accepts_slices_in_any_order(tmp_path: Path) -> None:
+    payload = _payload(n=40)
+    with _writer(tmp_path / "x.h5") as writer:
+        writer.write(25, **_part(payload, 25, 40))
+        writer.write(0, **_part(payload, 0, 25))
+    np.testing.assert_array_equal(read_image_cache(tmp_path / "x.h5").images, payload["images"])
+
+
+def _stream(path: Path, slices: list[tuple[int, dict[str, Any]]], fail: bool = False) -> None:
+    """Write ``(start, arrays)`` slices through one writer; raise mid-way if ``fail``."""
+    with _writer(path) as writer:
+        for start, arrays in slices:
+            writer.write(start, **arrays)
+        if fail:
+            raise RuntimeError("encoder failed")
+
+
+def test_writer_missing_events_leave_nothing_and_keep_the_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.h5"
+    payload = _payload(n=40)
+    gap = [(0, _part(payload, 0, 10)), (20, _part(payload, 20, 40))]  # 10..19 never written
+    with pytest.raises(ImageCacheError, match="only 30 of the declared 40 events") as info:
+        _stream(path, gap)
+    assert "first missing: event 10" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    _write(path)
+    before = path.read_bytes()
+    with pytest.raises(ImageCacheError, match="only 0 of"):
+        _stream(path, [])
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["x.h5"]
+
+
+def test_writer_exception_midway_leaves_nothing(tmp_path: Path) -> None:
+    payload = _payload(n=40)
+    with pytest.raises(RuntimeError, match="encoder failed"):
+        _stream(tmp_path / "x.h5", [(0, _part(payload, 0, 20))], fail=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "overrides", "message"),
+    [
+        (35, {}, "events 35..45 fall outside the declared 0..40"),
+        (5, {}, "overlap events already written"),
+        (20, {"images": np.zeros((10, 16, 8), dtype=np.uint8)}, "do not match"),
+        (20, {"label": np.full(10, 3)}, "label must be integers 0"),
+    ],
+)
+def test_writer_rejects_bad_slices(
+    tmp_path: Path, start: int, overrides: dict[str, Any], message: str
+) -> None:
+    path = tmp_path / "x.h5"
+    payload = _payload(n=40)
+    slices = [(0, _part(payload, 0, 10)), (start, {**_part(payload, 0, 10), **overrides})]
+    with pytest.raises(ValueError, match=message) as info:
+        _stream(path, slices)
+    assert str(path) in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_rejects_bad_declarations_and_use_outside_with(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="n_events must be a non-negative integer"):
+        _writer(tmp_path / "x.h5", n=-1)
+    with pytest.raises(ValueError, match="image_shape must be positive"):
+        _writer(tmp_path / "x.h5", image_shape=(0, 16))
+    writer = _writer(tmp_path / "x.h5")
+    with pytest.raises(RuntimeError, match="outside the writer's `with` block"):
+        writer.append(**_part(_payload(), 0, 10))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_zero_events(tmp_path: Path) -> None:
+    with _writer(tmp_path / "empty.h5", n=0):
+        pass
+    got = read_image_cache(tmp_path / "empty.h5")
+    assert len(got) == 0
+    assert got.image_shape == (16, 16)
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+import numpy as np
+from supertml.encoding.cache import ImageCacheWriter
+n = 4096
+rng = np.random.default_rng(0)
+with ImageCacheWriter(sys.argv[1], n_events=n, image_shape=(32, 32), encoding={"kind": "pixels"},
+                      feature_order=["a"], image_chunk_events=64) as writer:
+    for lo in range(0, n, 1024):
+        if lo == 2048:
+            os.kill(os.getpid(), signal.SIGKILL)  # mid-write: half the events are on disk
+        writer.append(images=rng.integers(0, 256, (1024, 32, 32), dtype=np.uint8),
+                      label=np.zeros(1024, dtype=np.int8), weight=np.ones(1024),
+                      event_id=np.arange(lo, lo + 1024), subset=np.full(1024, "train"))
+"""
+
+
+@pytest.mark.parametrize("had_old_file", [False, True])
+def test_sigkill_midway_never_leaves_an_acceptable_new_file(
+    tmp_path: Path, had_old_file: bool
+) -> None:
+    path = tmp_path / "train.h5"
+    if had_old_file:
+        _write(path)
+    before = path.read_bytes() if had_old_file else None
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(path)], capture_output=True, check=False
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    if had_old_file:
+        assert path.read_bytes() == before  # the old complete cache is untouched
+    else:
+        assert not path.exists()
+        with pytest.raises(ImageCacheError, match="not found"):
+            read_image_cache(path)
+    # SIGKILL cannot clean up: the temporary file stays, but no reader accepts it.
+    leftovers = [p for p in tmp_path.iterdir() if p.name != "train.h5"]
+    assert len(leftovers) == 1
+    assert leftovers[0].name.startswith(".train.h5.")
+    with pytest.raises(ImageCacheError):
+        read_image_cache(leftovers[0])
+
+
+# --- chunked reader -------------------------------------------------------------------------
+
+
+def test_iter_image_chunks_reassembles_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "x.h5"
+    _write(path)
+    whole = read_image_cache(path)
+    chunks = list(cache.iter_image_chunks(path, chunk_size=15))
+    assert [c.start for c in chunks] == [0, 15, 30]
+    assert [len(c) for c in chunks] == [15, 15, 10]
+    for name in _ARRAYS:
+        joined = np.concatenate([getattr(c, name) for c in chunks])
+        np.testing.assert_array_equal(joined, getattr(whole, name), err_msg=name)
+
+
+def test_iter_image_chunks_checks_the_file_first(tmp_path: Path) -> None:
+    path = tmp_path / "x.h5"
+    _write(path)
+    with pytest.raises(ValueError, match="chunk_size must be >= 1"):
+        next(cache.iter_image_chunks(path, chunk_size=0))
+    _damage(path, "no_complete")
+    with pytest.raises(ImageCacheError, match="no 'complete' attribute"):
+        next(cache.iter_image_chunks(path))
+    with pytest.raises(ImageCacheError, match="not found"):
+        next(cache.iter_image_chunks(tmp_path / "absent.h5"))
+    (tmp_path / "text.h5").write_text("not hdf5")
+    with pytest.raises(ImageCacheError, match="cannot read as HDF5"):
+        next(cache.iter_image_chunks(tmp_path / "text.h5"))

@@ -10,8 +10,10 @@ import pytest
 from supertml.constants import FEATURES
 from supertml.encoding.pixels import (
     BlockLayout,
+    block_layout,
     encode_pixels,
     pixel_intensities,
+    rectangle_layout,
     square_layout,
 )
 
@@ -208,3 +210,104 @@ def test_fewer_features_than_grid_cells_leave_black_cells() -> None:
     assert images[0, :6, :].min() == 255
     assert images[0, 6:, :4].min() == 255
     assert not images[0, 6:, 4:].any()
+
+
+def _notebook_rectangles(levels: np.ndarray, size: int) -> np.ndarray:
+    """The study's ``event2img`` (notebook ``image_formatter_pixels``), slicing kept verbatim."""
+    arr = np.zeros([size, size], dtype=np.uint8)
+    width, height = size // 2, 2 * size // (len(levels) - 1)
+    for i, f in enumerate(levels):
+        arr[
+            (i % 2) * width : ((i % 2) + 1) * width, (i // 2) * height : ((i + 2) // 2) * height
+        ] = f
+    return arr
+
+
+def test_rectangle_geometry_224_matches_the_study() -> None:
+    layout = rectangle_layout(30, 224)
+    assert (layout.n_rows, layout.n_cols) == (2, 15)
+    # The notebook's width = size // 2 (rows) and height = 2 * size // (n - 1) (columns).
+    assert (layout.block_height, layout.block_width) == (224 // 2, 2 * 224 // 29) == (112, 15)
+    assert layout.fill == "columns"
+    assert layout.clip
+    assert layout.box(0) == (0, 112, 0, 15)
+    assert layout.box(1) == (112, 224, 0, 15)
+    assert layout.box(2) == (0, 112, 15, 30)
+    assert layout.box(29) == (112, 224, 210, 224)  # the last column is cut to 14 px
+    assert (layout.grid_height, layout.grid_width) == (224, 224)
+
+
+def test_rectangles_reproduce_the_notebook_pixel_for_pixel() -> None:
+    rng = np.random.default_rng(11)
+    values = rng.normal(size=(3, 30))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, JET] = [0, 2, 3]
+    images = encode_pixels(values, FEATURES, rectangle_layout(30, 224))
+    levels = pixel_intensities(values, FEATURES)
+    for n in range(3):
+        np.testing.assert_array_equal(images[n], _notebook_rectangles(levels[n], 224))
+
+
+def test_hand_built_event_image_rectangles() -> None:
+    values, levels = _hand_event()
+    image = encode_pixels(values, FEATURES, block_layout("rectangles", 30, 224))[0]
+    expected = np.zeros((224, 224), dtype=np.uint8)
+    for y in range(224):
+        for x in range(224):
+            expected[y, x] = levels[(x // 15) * 2 + y // 112]
+    np.testing.assert_array_equal(image, expected)
+    # Read off the rule: feature 0 (value 0.0) top-left, feature 1 (undefined) below it,
+    # jet_num (22) in column 11, top row; feature 29 (value -1.0) in the cut last column.
+    assert image[0, 0] == 128
+    assert image[200, 3] == 0
+    assert image[50, 11 * 15 + 7] == 170
+    assert image[223, 223] == 69
+
+
+@pytest.mark.parametrize("kind", ["squares", "rectangles"])
+@pytest.mark.parametrize("n_features", [1, 2, 7, 30, 31])
+def test_any_size_gives_disjoint_nonempty_blocks(kind: str, n_features: int) -> None:
+    smallest = 15 if kind == "rectangles" else 6
+    for size in range(smallest + 1, 300, 7):
+        layout = block_layout(kind, n_features, size)  # type: ignore[arg-type]
+        owner = np.full((size, size), -1)
+        for i, (r0, r1, c0, c1) in enumerate(layout.boxes()):
+            assert 0 <= r0 < r1 <= size, (size, i)
+            assert 0 <= c0 < c1 <= size, (size, i)
+            assert (owner[r0:r1, c0:c1] == -1).all(), f"block {i} overlaps at {size} px"
+            owner[r0:r1, c0:c1] = i
+        if kind == "rectangles" and n_features > 1:
+            widths = [c1 - c0 for _, _, c0, c1 in layout.boxes()]
+            # The cut last column keeps at least half a block; an uncut grid leaves < n_cols px.
+            assert 2 * min(widths) >= layout.block_width, size
+            assert size - layout.grid_width < layout.n_cols, size
+
+
+def test_rectangles_at_56_fill_the_width_without_cut() -> None:
+    layout = rectangle_layout(30, 56)
+    # ceil(56 / 15) = 4 would leave the last column 0 px, so 56 // 15 = 3 and 11 px stay black.
+    assert (layout.block_height, layout.block_width, layout.clip) == (28, 3, False)
+    assert layout.grid_width == 45
+
+
+def test_block_layout_dispatch_and_errors() -> None:
+    assert block_layout("squares", 30, 56) == square_layout(30, 56)
+    assert block_layout("rectangles", 30, 224) == rectangle_layout(30, 224)
+    with pytest.raises(ValueError, match="unknown pixel layout 'circles'"):
+        block_layout("circles", 30, 56)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="too small"):
+        rectangle_layout(30, 14)
+    with pytest.raises(ValueError, match="even with the last row and column cut"):
+        BlockLayout(
+            size=20, n_features=4, n_cols=2, n_rows=2, block_height=20, block_width=10, clip=True
+        )
+    with pytest.raises(ValueError, match="fill"):
+        BlockLayout(
+            size=20,
+            n_features=4,
+            n_cols=2,
+            n_rows=2,
+            block_height=10,
+            block_width=10,
+            fill="diagonal",  # type: ignore[arg-type]
+        )
