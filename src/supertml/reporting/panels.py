@@ -46,7 +46,7 @@ def plot_example_panel(
     height, width = cache.images.shape[1:]
     ncols = per_class + 1
     # The object API, not pyplot: no global figure state, no display backend needed.
-    fig = Figure(figsize=(2.6 * ncols, 5.6))
+    fig = Figure(figsize=(2.6 * ncols, 5.8), layout="constrained")
     axes = fig.subplots(2, ncols, squeeze=False)
     for r, (name, picked) in enumerate(rows.items()):
         feature_map = axes[r][0]
@@ -57,8 +57,11 @@ def plot_example_panel(
                               fill=False, edgecolor="tab:orange", linewidth=0.4)
             )  # fmt: skip
             short = feature.removeprefix("DER_").removeprefix("PRI_")
+            # Names run along tall, narrow boxes (the study's 224 px rectangles).
+            upright = (col1 - col0) < (row1 - row0) / 2
             feature_map.text((col0 + col1) / 2 - 0.5, (row0 + row1) / 2 - 0.5, short,
-                             ha="center", va="center", fontsize=3.2, color="white")  # fmt: skip
+                             ha="center", va="center", fontsize=3.2, color="white",
+                             rotation=90 if upright else 0)  # fmt: skip
         feature_map.set_title("feature map", fontsize=8)
         for c in range(1, ncols):
             ax = axes[r][c]
@@ -71,6 +74,5 @@ def plot_example_panel(
             ax.set_xticks([])
             ax.set_yticks([])
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     with atomic_path(output) as tmp:
         fig.savefig(tmp, format="png", dpi=200)
