@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from supertml.encoding import read_image_cache
 from supertml.metrics import validate_predictions
 from supertml.training import TrainSettings, predict_caches, train_classifier
+from supertml.training.data import ImageCacheDataModule
 
 SETTINGS = TrainSettings(
     architecture="test_resnet", epochs=2, batch_size=32, learning_rate=0.01, seed=3
@@ -37,6 +39,8 @@ def first_run(
 def test_outputs_are_written(first_run: tuple[Path, pd.DataFrame]) -> None:
     out, _ = first_run
     assert (out / "model.ckpt").stat().st_size > 0
+    # The per-epoch resume checkpoint is removed once the run is complete.
+    assert not (out / "checkpoints").exists()
     config = json.loads((out / "train_config.json").read_text())
     assert config["settings"]["architecture"] == "test_resnet"
     assert config["precision"] == "32-true"
@@ -88,3 +92,27 @@ def test_seed_changes_the_result(
 ) -> None:
     other = run(tmp_path, caches, TrainSettings(**{**SETTINGS.__dict__, "seed": 4}))
     assert not np.allclose(other["score"], first_run[1]["score"])
+
+
+def test_data_module_batches_are_gathers_of_the_cache(caches: dict[str, Path]) -> None:
+    data = ImageCacheDataModule(caches["train"], caches["val"], batch_size=32, seed=1, device="cpu")
+    data.setup("fit")
+    cache = read_image_cache(caches["train"])
+    loader = data.train_dataloader()
+    loader.sampler.set_epoch(4)  # type: ignore[attr-defined]
+    batches = list(loader)
+    assert len(batches) == 3  # 96 events, drop_last
+    seen = []
+    for images, labels, weights in batches:
+        # Each image is found in the cache with its own label and weight.
+        index = [
+            int(np.flatnonzero((cache.images == im.numpy()).all(axis=(1, 2)))[0]) for im in images
+        ]
+        seen += index
+        np.testing.assert_array_equal(labels.numpy(), cache.label[index])
+        np.testing.assert_array_equal(weights.numpy(), cache.weight[index].astype(np.float32))
+    assert sorted(seen) == list(range(96))
+    assert seen != list(range(96))  # shuffled
+    val = list(data.val_dataloader())
+    assert len(val) == 1
+    np.testing.assert_array_equal(val[0][0].numpy(), read_image_cache(caches["val"]).images)
