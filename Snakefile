@@ -4,8 +4,11 @@
 #   results/{dataset}/splits/{subset}.parquet           validated events, scaled weights
 #   results/{dataset}/splits/summary.json               counts, weight sums, weight scheme
 #   results/{dataset}/prepared/{preprocessing}/{subset}.parquet   scaled features (NaN = undefined)
-#   results/{dataset}/orderings/{ordering}.json         feature order of the images
+#   results/{dataset}/prepared/{preprocessing}/physical/{subset}.parquet   unscaled (text prints these)
+#   results/{dataset}/prepared/{preprocessing}/features.json      feature list and fitted scaler
+#   results/{dataset}/orderings/{preprocessing}/{ordering}.json   feature order of the images
 #   results/{dataset}/images/{preprocessing}/{encoding}/{ordering}/{subset}.h5   uint8 images
+#   results/{dataset}/panels/{preprocessing}/{encoding}/{ordering}.png          example images
 #   results/{dataset}/runs/{experiment}/seed_{seed}/    model.ckpt, metrics.csv, predictions.parquet
 #   results/{dataset}/scores/{experiment}/seed_{seed}.json        cut and AMS values
 #   results/{dataset}/summary.csv, summary.md           one row per (experiment, seed)
