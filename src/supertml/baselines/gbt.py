@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from supertml.metrics import predictions_frame
+
 __all__ = ["GbtSettings", "fit_predict_gbt"]
 
 
@@ -66,14 +68,12 @@ def fit_predict_gbt(
         frame = prepared[subset]
         scores = classifier.predict_proba(frame[list(features)].to_numpy(np.float64))[:, 1]
         frames.append(
-            pd.DataFrame(
-                {
-                    "event_id": frame["event_id"].to_numpy(np.int64),
-                    "subset": subset,
-                    "label": frame["label"].to_numpy(np.int8),
-                    "weight": frame["weight"].to_numpy(np.float64),
-                    "score": scores.astype(np.float64),
-                }
+            predictions_frame(
+                subset,
+                event_id=frame["event_id"],
+                label=frame["label"],
+                weight=frame["weight"],
+                score=scores,
             )
         )
     info = {"settings": asdict(settings), "n_iter": int(classifier.n_iter_)}

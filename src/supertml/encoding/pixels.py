@@ -200,6 +200,36 @@ def _check_counts(n_features: int, size: int, n_lines: int, lines: str) -> None:
         )
 
 
+def _sized_layout(
+    size: int,
+    n_features: int,
+    *,
+    n_rows: int,
+    n_cols: int,
+    block_height: int,
+    block_width: int,
+    what: str,
+    fill: Literal["rows", "columns"] = "rows",
+    clip: bool = False,
+) -> BlockLayout:
+    """The layout, or a ValueError saying the image is too small for 1 px blocks."""
+    if block_width < 1 or block_height < 1:
+        raise ValueError(
+            f"a {size} px image is too small for {n_features} features as {n_rows} x {n_cols} "
+            f"{what}: each needs at least 1 px (need size >= {max(n_rows, n_cols)})"
+        )
+    return BlockLayout(
+        size=size,
+        n_features=n_features,
+        n_cols=n_cols,
+        n_rows=n_rows,
+        block_height=block_height,
+        block_width=block_width,
+        fill=fill,
+        clip=clip,
+    )
+
+
 def square_layout(n_features: int, size: int, n_cols: int = 6) -> BlockLayout:
     """The study's grid of blocks (REFERENCE.md section 5, run 7: "pixels 56, 6x5 grid of squares").
 
@@ -219,20 +249,14 @@ def square_layout(n_features: int, size: int, n_cols: int = 6) -> BlockLayout:
     """
     _check_counts(n_features, size, n_cols, "n_cols")
     n_rows = math.ceil(n_features / n_cols)
-    block_width = size // n_cols
-    block_height = size // n_rows
-    if block_width < 1 or block_height < 1:
-        raise ValueError(
-            f"a {size} px image is too small for {n_features} features on a {n_rows} x {n_cols} "
-            f"grid: each block needs at least 1 px (need size >= {max(n_rows, n_cols)})"
-        )
-    return BlockLayout(
-        size=size,
-        n_features=n_features,
-        n_cols=n_cols,
+    return _sized_layout(
+        size,
+        n_features,
         n_rows=n_rows,
-        block_height=block_height,
-        block_width=block_width,
+        n_cols=n_cols,
+        block_height=size // n_rows,
+        block_width=size // n_cols,
+        what="blocks",
     )
 
 
@@ -268,18 +292,14 @@ def rectangle_layout(n_features: int, size: int, n_rows: int = 2) -> BlockLayout
     last_width = size - (n_cols - 1) * block_width
     if 2 * last_width < block_width:
         block_width = size // n_cols
-    if block_width < 1 or block_height < 1:
-        raise ValueError(
-            f"a {size} px image is too small for {n_features} features as {n_rows} rows of "
-            f"{n_cols} rectangles: each needs at least 1 px (need size >= {max(n_rows, n_cols)})"
-        )
-    return BlockLayout(
-        size=size,
-        n_features=n_features,
-        n_cols=n_cols,
+    return _sized_layout(
+        size,
+        n_features,
         n_rows=n_rows,
+        n_cols=n_cols,
         block_height=block_height,
         block_width=block_width,
+        what="rectangles",
         fill="columns",
         clip=n_cols * block_width > size,
     )

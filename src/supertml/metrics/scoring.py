@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import roc_auc_score
 
 from supertml.errors import DataValidationError
@@ -30,6 +30,7 @@ __all__ = [
     "PREDICTION_COLUMNS",
     "PREDICTION_SUBSETS",
     "ScoreConfig",
+    "predictions_frame",
     "read_predictions",
     "score_predictions",
     "validate_predictions",
@@ -41,6 +42,31 @@ PREDICTION_COLUMNS: Final[tuple[str, ...]] = ("event_id", "subset", "label", "we
 PREDICTION_SUBSETS: Final[tuple[str, ...]] = ("val", "public", "private")
 
 _IN_MEMORY: Final[str] = "<predictions in memory>"
+
+
+def predictions_frame(
+    subset: str,
+    *,
+    event_id: ArrayLike,
+    label: ArrayLike,
+    weight: ArrayLike,
+    score: ArrayLike,
+) -> pd.DataFrame:
+    """One subset's rows in the prediction contract, with its column order and dtypes.
+
+    Every producer of predictions (CNNs, baselines) builds its rows here, so the files the
+    scoring code reads have one layout whoever wrote them.
+    """
+    return pd.DataFrame(
+        {
+            "event_id": np.asarray(event_id, dtype=np.int64),
+            "subset": subset,
+            "label": np.asarray(label, dtype=np.int8),
+            "weight": np.asarray(weight, dtype=np.float64),
+            "score": np.asarray(score, dtype=np.float64),
+        },
+        columns=list(PREDICTION_COLUMNS),
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from supertml.encoding import read_image_cache
+from supertml.metrics import predictions_frame
 from supertml.training.model import ImageClassifier
 
 __all__ = ["predict_caches"]
@@ -50,14 +51,12 @@ def predict_caches(
                 torch.softmax(logits.float(), dim=1)[:, 1].cpu().numpy()
             )
         frames.append(
-            pd.DataFrame(
-                {
-                    "event_id": cache.event_id.astype(np.int64),
-                    "subset": subset,
-                    "label": cache.label.astype(np.int8),
-                    "weight": cache.weight.astype(np.float64),
-                    "score": scores,
-                }
+            predictions_frame(
+                subset,
+                event_id=cache.event_id,
+                label=cache.label,
+                weight=cache.weight,
+                score=scores,
             )
         )
     return pd.concat(frames, ignore_index=True)
