@@ -46,6 +46,59 @@ ORDERING_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "fixed": {"features": None},
 }
 
+#: Keys only some recipe kinds take, with their defaults (the others have schema defaults).
+RECIPE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "single_stage": {"lr_spread": 1.0, "layer_groups": 1},
+    "two_stage": {
+        "frozen_epochs": 4,
+        "unfrozen_learning_rate": None,
+        "lr_spread": 100.0,
+        "layer_groups": 3,
+    },
+}
+
+#: Keys each baseline kind takes, with their defaults (``preprocessing`` applies to all).
+BASELINE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "gradient_boosted_trees": {
+        "max_iter": 500,
+        "learning_rate": 0.05,
+        "max_leaf_nodes": 31,
+        "min_samples_leaf": 20,
+        "l2_regularization": 0.0,
+    },
+    "tuned_gradient_boosted_trees": {"n_trials": 12, "objective": "auc", "grid": {}},
+    "fully_connected": {
+        "width": 100,
+        "depth": 4,
+        "activation": "relu",
+        "dropout": 0.0,
+        "epochs": 30,
+        "batch_size": 256,
+        "learning_rate": 0.002,
+        "weight_decay": 1e-4,
+        "ensemble_size": 1,
+        "class_balance": True,
+    },
+}
+
+#: Recipe keys every kind takes (defaults filled by the schema).
+_RECIPE_COMMON = (
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "weight_decay",
+    "lr_find",
+    "lr_find_steps",
+    "signal_copies",
+    "loss_weights",
+    "brightness",
+    "contrast",
+    "tta",
+    "monitor",
+    "compile",
+    "devices",
+)
+
 #: experiment field -> the config section whose entry it names.
 _EXPERIMENT_REFERENCES: Mapping[str, str] = {
     "preprocessing": "preprocessing",
@@ -124,11 +177,26 @@ def _resolve_kinds(
 def _check_kinds(config: dict[str, Any]) -> list[str]:
     problems = _resolve_kinds(config, "encodings", ENCODING_DEFAULTS)
     problems += _resolve_kinds(config, "orderings", ORDERING_DEFAULTS)
+    recipe_keys = {
+        kind: {**dict.fromkeys(_RECIPE_COMMON), **defaults}
+        for kind, defaults in RECIPE_DEFAULTS.items()
+    }
+    problems += _resolve_kinds(config, "recipes", recipe_keys)
+    baseline_keys = {
+        kind: {"preprocessing": None, **defaults} for kind, defaults in BASELINE_DEFAULTS.items()
+    }
+    problems += _resolve_kinds(config, "baselines", baseline_keys)
     for name, entry in config.get("encodings", {}).items():
         low = entry.get("min_font_size")
         if low is not None and low > entry["font_size"]:
             problems.append(
                 f"encodings.{name}: min_font_size {low} > font_size {entry['font_size']}"
+            )
+    for name, entry in config.get("recipes", {}).items():
+        if entry["kind"] == "two_stage" and entry["layer_groups"] < 2:
+            problems.append(
+                f"recipes.{name}: a two_stage recipe needs layer_groups >= 2 (body and head), "
+                f"not {entry['layer_groups']}"
             )
     for name, entry in config.get("orderings", {}).items():
         if entry["kind"] == "fixed" and not entry["features"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +38,10 @@ def logged_step(log_path: str | Path) -> Iterator[logging.Logger]:
     path = Path(log_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     original, original_stdout = sys.stderr, sys.stdout
-    with path.open("w") as handle:
+    # Lightning's DDP launcher re-runs the job's script once per further GPU (LOCAL_RANK set):
+    # those processes append to the log instead of truncating the first process's output.
+    append = os.environ.get("LOCAL_RANK", "0") != "0"
+    with path.open("a" if append else "w") as handle:
         # stdout too: Lightning's progress bar writes there, and Snakemake's own output must
         # stay readable when several jobs run at once.
         sys.stderr = sys.stdout = handle

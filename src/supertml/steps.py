@@ -30,13 +30,14 @@ from supertml.data import (
 from supertml.encoding import ImageCacheWriter, read_image_cache
 from supertml.encoding.registry import make_encoder
 from supertml.io import write_json, write_table
-from supertml.metrics import ScoreConfig, read_predictions, score_predictions
+from supertml.metrics import ScoreConfig, analyse_predictions, read_predictions, score_predictions
 from supertml.orderings import read_ordering, write_ordering
 from supertml.reporting import write_summary
 from supertml.reporting.panels import plot_example_panel
 
 __all__ = [
     "SCORED_SUBSETS",
+    "analyse_run",
     "encode_split",
     "order_features",
     "plot_panel",
@@ -197,13 +198,8 @@ def train_experiment(
 
     model, recipe = experiment["model"], experiment["recipe"]
     settings = TrainSettings(
-        architecture=model["architecture"],
-        pretrained=model["pretrained"],
-        weights_file=model.get("weights_file"),
-        epochs=recipe["epochs"],
-        batch_size=recipe["batch_size"],
-        learning_rate=recipe["learning_rate"],
-        weight_decay=recipe["weight_decay"],
+        **dict(model),
+        **{key: value for key, value in recipe.items() if key != "kind"},
         seed=seed,
         b_reg=b_reg,
     )
@@ -233,20 +229,33 @@ def run_baseline(
     seed: int,
     output: str | Path,
     info_path: str | Path,
+    threads: int = 1,
 ) -> None:
     """Fit a tabular baseline on the prepared training split and score the other subsets."""
-    from supertml.baselines import GbtSettings, fit_predict_gbt  # noqa: PLC0415 (module doc)
+    from supertml import baselines  # noqa: PLC0415 (module docstring)
 
-    if baseline["kind"] != "gradient_boosted_trees":
-        raise ValueError(f"unknown baseline kind {baseline['kind']!r}")
+    kind = baseline["kind"]
     fields = {k: v for k, v in baseline.items() if k not in ("kind", "preprocessing")}
-    predictions, info = fit_predict_gbt(
-        GbtSettings(seed=seed, **fields),
-        _read_frames(prepared_paths),
-        read_features(features_path),
-    )
+    frames = _read_frames(prepared_paths)
+    features = read_features(features_path)
+    if kind == "gradient_boosted_trees":
+        predictions, info = baselines.fit_predict_gbt(
+            baselines.GbtSettings(seed=seed, **fields), frames, features
+        )
+    elif kind == "tuned_gradient_boosted_trees":
+        grid = fields.pop("grid")
+        settings = baselines.GbtTuningSettings(seed=seed, **fields, **grid)
+        predictions, info = baselines.fit_predict_tuned_gbt(
+            settings, frames, features, threads=threads
+        )
+    elif kind == "fully_connected":
+        predictions, info = baselines.fit_predict_mlp(
+            baselines.MlpSettings(seed=seed, **fields), frames, features, threads=threads
+        )
+    else:
+        raise ValueError(f"unknown baseline kind {kind!r}")
     write_table(output, predictions)
-    write_json(info_path, {"kind": baseline["kind"], **info})
+    write_json(info_path, {"kind": kind, **info})
 
 
 def score_run(
@@ -268,6 +277,37 @@ def score_run(
         {
             **identity,
             **scores,
+            "predictions": str(predictions_path),
+            "supertml_version": supertml.__version__,
+        },
+    )
+
+
+def analyse_run(
+    predictions_path: str | Path,
+    scoring: Mapping[str, Any],
+    analysis: Mapping[str, Any],
+    *,
+    identity: Mapping[str, Any],
+    output: str | Path,
+) -> None:
+    """The test-size, test-set-optimisation, double-luminosity and bootstrap analyses of one
+    run's predictions (REFERENCE.md section 4) into a JSON file."""
+    frame = read_predictions(predictions_path)
+    result = analyse_predictions(
+        frame,
+        ScoreConfig(**scoring),
+        n_folds=analysis["n_folds"],
+        seed=analysis["fold_seed"],
+        n_bootstrap=analysis["n_bootstrap"],
+        fixed_cut=analysis["fixed_cut"],
+        source=predictions_path,
+    )
+    write_json(
+        output,
+        {
+            **identity,
+            **result,
             "predictions": str(predictions_path),
             "supertml_version": supertml.__version__,
         },

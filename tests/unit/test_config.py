@@ -34,10 +34,23 @@ def test_defaults_are_filled_in_nested_named_entries() -> None:
     }
     assert config["scoring"] == {"top_perc": 10, "min_pred": 0.0, "b_reg": 10}
     assert config["recipes"]["r"] == {
+        "kind": "single_stage",
         "epochs": 1,
         "batch_size": 128,
         "learning_rate": 0.001,
         "weight_decay": 0.01,
+        "lr_find": False,
+        "lr_find_steps": 100,
+        "signal_copies": 1,
+        "loss_weights": "none",
+        "brightness": 0.0,
+        "contrast": 0.0,
+        "tta": 0,
+        "monitor": "last",
+        "compile": False,
+        "devices": 1,
+        "lr_spread": 1.0,
+        "layer_groups": 1,
     }
     assert config["experiments"]["e"]["ordering"] == "table"
     assert config["models"]["m"]["pretrained"] is False

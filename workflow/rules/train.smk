@@ -16,7 +16,7 @@ rule train_model:
         experiment=CNN_EXPERIMENT,
     threads: 4
     resources:
-        gpu=1,
+        gpu=get_training_gpus,
         mem_mb=32000,
         runtime=720,
     params:

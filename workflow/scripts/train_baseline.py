@@ -12,4 +12,5 @@ with logged_step(snakemake.log[0]):
         seed=int(snakemake.wildcards.seed),
         output=snakemake.output.predictions,
         info_path=snakemake.output.info,
+        threads=snakemake.threads,
     )

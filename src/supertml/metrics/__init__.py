@@ -6,6 +6,7 @@ Every AMS in the project is computed here (REFERENCE.md section 3).
 from __future__ import annotations
 
 from supertml.metrics.ams import DEFAULT_B_REG, ams
+from supertml.metrics.analyses import analyse_predictions, bootstrap_ams, summarise_seeds
 from supertml.metrics.cut import (
     AmsCurve,
     CutChoice,
@@ -34,10 +35,13 @@ __all__ = [
     "ams",
     "ams_at_cut",
     "ams_curve",
+    "analyse_predictions",
+    "bootstrap_ams",
     "choose_cut",
     "max_ams",
     "predictions_frame",
     "read_predictions",
     "score_predictions",
+    "summarise_seeds",
     "validate_predictions",
 ]

@@ -5,27 +5,43 @@ Each split is loaded once, as uint8, onto the device the trainer runs on (DESIGN
 A batch is then one tensor indexing of those arrays by a batch of event indices - no per-event
 collation. The shuffle of epoch ``k`` depends only on ``(seed, k)``, so a run resumed from a
 checkpoint sees the same batches as one that never stopped.
+
+Recipe options that change what an epoch is (REFERENCE.md section 5):
+
+- ``signal_copies``: each signal event appears that many times per training epoch (the study's
+  run 8 duplicated signal once, ``signal_copies=2``), balancing the classes without weights;
+- ``loss_weights``: the per-event weights of the training loss (see :func:`loss_weights`).
+
+On several devices (DDP), each rank takes every ``world_size``-th batch of the same shuffle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
+from numpy.typing import NDArray
 from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 
 from supertml.encoding import ImageCache, read_image_cache
 
 __all__ = [
+    "LOSS_WEIGHTS",
     "EpochShuffledBatches",
     "ImageCacheDataModule",
     "IndexedTensors",
     "cache_to_dataset",
     "epoch_seed",
+    "loss_weights",
+    "training_index",
 ]
+
+#: Loss-weight schemes of :func:`loss_weights`.
+LOSS_WEIGHTS = ("none", "event", "event_balanced")
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -35,15 +51,53 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch]).generate_state(2, np.uint64)[0] >> 1)
 
 
-def cache_to_dataset(cache: ImageCache) -> TensorDataset:
+def loss_weights(
+    labels: NDArray[np.integer[Any]], weights: NDArray[np.floating[Any]], scheme: str
+) -> NDArray[np.float32]:
+    """Per-event weights of the training loss, float32 with mean 1 over the events given.
+
+    - ``none``: all 1 - the study's unweighted training;
+    - ``event``: the physics event weights, rescaled to mean 1; background then dominates
+      the loss as it dominates the data set's cross section (Ns/Nb ~ 0.0017);
+    - ``event_balanced``: the event weights rescaled within each class so that both classes
+      carry the same total (the usual choice for weighted HEP classifiers, e.g. LUMIN).
+    """
+    if scheme not in LOSS_WEIGHTS:
+        raise ValueError(f"unknown loss_weights {scheme!r}; choose one of {LOSS_WEIGHTS}")
+    if scheme == "none":
+        return np.ones(len(labels), dtype=np.float32)
+    w = np.array(weights, dtype=np.float64)
+    if scheme == "event_balanced":
+        for cls in np.unique(labels):
+            members = labels == cls
+            w[members] /= w[members].sum()
+    scaled: NDArray[np.float32] = (w * len(w) / w.sum()).astype(np.float32)
+    return scaled
+
+
+def training_index(labels: NDArray[np.integer[Any]], signal_copies: int) -> torch.Tensor:
+    """Event indices of one training epoch: every event, signal events ``signal_copies``
+    times (an epoch then has ``n + (signal_copies - 1) * n_signal`` entries)."""
+    if signal_copies < 1:
+        raise ValueError(f"signal_copies must be >= 1, got {signal_copies}")
+    extra = np.tile(np.flatnonzero(labels == 1), signal_copies - 1)
+    return torch.from_numpy(np.concatenate([np.arange(len(labels)), extra]))
+
+
+def cache_to_dataset(
+    cache: ImageCache, third: NDArray[np.floating[Any]] | None = None
+) -> TensorDataset:
     """(images uint8 [N,H,W], labels int64 [N], weights float32 [N]) as one dataset.
 
-    Images stay uint8 - four times less memory than floats; the model converts on the device.
+    ``third`` replaces the cache's event weights as the third tensor (the training loss
+    weights). Images stay uint8 - four times less memory than floats; the model converts on
+    the device.
     """
+    weights = cache.weight if third is None else third
     return TensorDataset(
         torch.from_numpy(cache.images),
         torch.from_numpy(cache.label.astype("int64")),
-        torch.from_numpy(cache.weight.astype("float32")),
+        torch.from_numpy(np.asarray(weights, dtype=np.float32)),
     )
 
 
@@ -78,6 +132,10 @@ class EpochShuffledBatches(Sampler[torch.Tensor]):
     ``drop_last``: a final batch of one event would break batch normalisation, and uneven tiny
     batches add noise; at most ``batch_size - 1`` events per epoch are skipped, a different few
     each epoch because of the shuffle.
+
+    ``index``: the dataset indices an epoch draws from (default ``arange(n)``; repeated
+    entries are drawn as often as they appear). ``rank`` / ``world_size``: this process takes
+    batches ``rank, rank + world_size, ...`` of the epoch, every rank the same number.
     """
 
     def __init__(
@@ -89,7 +147,17 @@ class EpochShuffledBatches(Sampler[torch.Tensor]):
         seed: int = 0,
         drop_last: bool = False,
         device: torch.device | None = None,
+        index: torch.Tensor | None = None,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
+        if index is not None:
+            n = len(index)
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} outside world_size {world_size}")
+        self.index = index
+        self.rank = rank
+        self.world_size = world_size
         self.n = n
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -103,7 +171,8 @@ class EpochShuffledBatches(Sampler[torch.Tensor]):
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return self.n // self.batch_size if self.drop_last else -(-self.n // self.batch_size)
+        n_batches = self.n // self.batch_size if self.drop_last else -(-self.n // self.batch_size)
+        return n_batches // self.world_size
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         if self.shuffle:
@@ -111,16 +180,21 @@ class EpochShuffledBatches(Sampler[torch.Tensor]):
             order = torch.randperm(self.n, generator=generator)
         else:
             order = torch.arange(self.n)
+        if self.index is not None:
+            order = self.index[order]
         order = order.to(self.device)
         for i in range(len(self)):
-            yield order[i * self.batch_size : (i + 1) * self.batch_size]
+            start = (i * self.world_size + self.rank) * self.batch_size
+            yield order[start : start + self.batch_size]
 
 
 class ImageCacheDataModule(pl.LightningDataModule):
     """Train and validation splits from their HDF5 caches, resident on the trainer's device.
 
     ``device``: where the splits live; by default the device of the attached trainer (the
-    GPU when it trains on one), else the CPU.
+    GPU when it trains on one), else the CPU. ``signal_copies`` and ``loss_weights``: see the
+    module docstring. The training batches carry the loss weights as their third tensor, the
+    validation batches the event weights (for the AMS).
     """
 
     def __init__(
@@ -131,8 +205,16 @@ class ImageCacheDataModule(pl.LightningDataModule):
         seed: int,
         *,
         device: torch.device | str | None = None,
+        signal_copies: int = 1,
+        loss_weights: str = "none",
     ):
         super().__init__()
+        if loss_weights not in LOSS_WEIGHTS:
+            raise ValueError(f"unknown loss_weights {loss_weights!r}; choose one of {LOSS_WEIGHTS}")
+        if signal_copies < 1:
+            raise ValueError(f"signal_copies must be >= 1, got {signal_copies}")
+        self.signal_copies = signal_copies
+        self.loss_weights = loss_weights
         self.train_cache = Path(train_cache)
         self.val_cache = Path(val_cache)
         self.batch_size = batch_size
@@ -140,6 +222,7 @@ class ImageCacheDataModule(pl.LightningDataModule):
         self.device = torch.device(device) if device is not None else None
         self._train: IndexedTensors | None = None
         self._val: IndexedTensors | None = None
+        self._train_index: torch.Tensor | None = None
 
     def _target_device(self) -> torch.device:
         if self.device is not None:
@@ -150,9 +233,10 @@ class ImageCacheDataModule(pl.LightningDataModule):
     def setup(self, stage: str) -> None:
         if self._train is None:
             device = self._target_device()
-            self._train = IndexedTensors(
-                cache_to_dataset(read_image_cache(self.train_cache)), device
-            )
+            train = read_image_cache(self.train_cache)
+            weights = loss_weights(train.label, train.weight, self.loss_weights)
+            self._train = IndexedTensors(cache_to_dataset(train, weights), device)
+            self._train_index = training_index(train.label, self.signal_copies)
             self._val = IndexedTensors(cache_to_dataset(read_image_cache(self.val_cache)), device)
 
     def train_dataloader(self) -> DataLoader[Batch]:
@@ -164,6 +248,9 @@ class ImageCacheDataModule(pl.LightningDataModule):
             seed=self.seed,
             drop_last=True,
             device=self._train.device,
+            index=self._train_index,
+            rank=self.trainer.global_rank if self.trainer is not None else 0,
+            world_size=self.trainer.world_size if self.trainer is not None else 1,
         )
         return DataLoader(self._train, batch_size=None, sampler=batches)
 

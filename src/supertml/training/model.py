@@ -1,8 +1,14 @@
-"""The CNN classifier: a timm backbone inside a LightningModule.
+"""The CNN classifier: a timm network inside a LightningModule, with the study's recipes.
 
 Images arrive as the cache stores them, uint8 ``[N, H, W]``; turning them into normalised
-three-channel floats happens inside :meth:`ImageClassifier.forward`, i.e. on the device the
-model runs on, so the host never ships float images (DESIGN.md "Performance shape").
+three-channel floats (and augmenting them) happens here, on the device the model runs on, so
+the host never ships float images (DESIGN.md "Performance shape"). On a GPU the network and its
+inputs use the channels_last memory format, which bf16 convolutions run fastest in.
+
+Recipes (REFERENCE.md section 5): the learning rates follow
+:class:`supertml.training.schedule.StagedOneCycle` - a single one-cycle stage over all layers,
+or the study's two stages (head and batch-norm layers only, then everything with
+discriminative learning rates).
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pytorch_lightning as pl
-import timm
 import torch
 from sklearn.metrics import roc_auc_score
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
@@ -20,68 +25,37 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812 - the conventional alias
 
 from supertml.metrics import max_ams
+from supertml.training.augment import intensity_jitter
+from supertml.training.backbone import (
+    ParameterGroup,
+    PretrainedWeightsError,
+    create_backbone,
+    head_parameters,
+    parameter_groups,
+)
+from supertml.training.schedule import StagedOneCycle, discriminative_rates
 
-__all__ = ["ImageClassifier", "PretrainedWeightsError", "create_backbone"]
+__all__ = ["ImageClassifier", "PretrainedWeightsError", "create_backbone", "to_unit_interval"]
 
 
-class PretrainedWeightsError(RuntimeError):
-    """Pretrained weights were asked for but could not be obtained."""
-
-
-def create_backbone(
-    architecture: str,
-    *,
-    pretrained: bool,
-    weights_file: str | Path | None = None,
-    num_classes: int = 2,
-) -> nn.Module:
-    """Build a timm model whose classifier is replaced by a ``num_classes`` output layer.
-
-    Pretrained ImageNet weights come through timm's normal mechanism (a download into the
-    Torch / Hugging Face cache), or from ``weights_file`` for machines without internet, in
-    which case timm adapts the classifier exactly as for a download.
-
-    >>> model = create_backbone("test_resnet", pretrained=False)
-    >>> model(torch.zeros(1, 3, 32, 32)).shape
-    torch.Size([1, 2])
-    """
-    if architecture not in timm.list_models():
-        raise ValueError(f"unknown timm model {architecture!r} (see timm.list_models())")
-    overlay: dict[str, Any] | None = None
-    if weights_file is not None:
-        if not pretrained:
-            raise ValueError(f"weights_file {weights_file} given but pretrained is false")
-        path = Path(weights_file)
-        if not path.is_file():
-            raise PretrainedWeightsError(f"weights_file {path} does not exist")
-        overlay = {"file": str(path)}
-    try:
-        model: nn.Module = timm.create_model(
-            architecture,
-            pretrained=pretrained,
-            pretrained_cfg_overlay=overlay,
-            num_classes=num_classes,
-        )
-    except (OSError, RuntimeError, ValueError) as exc:
-        if not pretrained:
-            raise
-        raise PretrainedWeightsError(
-            f"could not load pretrained ImageNet weights for {architecture!r}: {exc}\n"
-            "Without internet, download the weights elsewhere (e.g. timm.create_model("
-            f"'{architecture}', pretrained=True) and torch.save of its state_dict), copy the "
-            "file here and name it in the model's `weights_file`; or set `pretrained: false` "
-            "to train from scratch. For Hugging Face hosted weights set HF_HUB_OFFLINE=1 to "
-            "fail fast instead of retrying."
-        ) from exc
-    return model
+def to_unit_interval(images: torch.Tensor) -> torch.Tensor:
+    """uint8 ``[N, H, W]`` -> float32 ``[N, 1, H, W]`` in [0, 1]."""
+    return images.unsqueeze(1).float().div_(255.0)
 
 
 class ImageClassifier(pl.LightningModule):
-    """Two-class softmax classifier of one-channel uint8 event images; p(signal) is the score.
+    """Softmax classifier of one-channel uint8 event images; for two classes p(signal) is the
+    score.
 
-    Trained unweighted with cross entropy (as the study), AdamW and a one-cycle learning-rate
-    schedule over all layers. Validation tracks loss, error rate, ROC AUC and the maximum
-    validation AMS (with the event weights of the cache).
+    Trained with cross entropy, averaged with the per-event loss weights that the data module
+    puts in each training batch (all ones unless the recipe asks for event weights; REFERENCE.md
+    section 5: the study trained unweighted), and AdamW. Validation tracks loss, error rate
+    and, for two classes, ROC AUC and the maximum validation AMS (with the event weights of the
+    cache).
+
+    ``frozen_epochs > 0`` makes the recipe two-stage: those epochs train only the head and
+    batch-norm parameters (at ``learning_rate``), the rest train every layer group at rates
+    spread geometrically by ``lr_spread`` up to ``unfrozen_learning_rate`` at the head.
     """
 
     channel_mean: torch.Tensor  # registered buffers, declared for type checkers
@@ -93,14 +67,32 @@ class ImageClassifier(pl.LightningModule):
         *,
         pretrained: bool = False,
         weights_file: str | None = None,
+        head: str = "output",
+        dense_units: int = 512,
+        num_classes: int = 2,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.01,
+        frozen_epochs: int = 0,
+        unfrozen_learning_rate: float | None = None,
+        lr_spread: float = 1.0,
+        layer_groups: int = 1,
+        brightness: float = 0.0,
+        contrast: float = 0.0,
+        tta: int = 0,
+        compile: bool = False,
         b_reg: float = 10.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
+        if frozen_epochs > 0 and layer_groups < 2:
+            raise ValueError("a two-stage recipe needs at least 2 layer groups (body and head)")
         self.backbone = create_backbone(
-            architecture, pretrained=pretrained, weights_file=weights_file
+            architecture,
+            pretrained=pretrained,
+            weights_file=weights_file,
+            num_classes=num_classes,
+            head=head,  # type: ignore[arg-type]
+            dense_units=dense_units,
         )
         # ImageNet statistics on three identical channels, as the study's fastai pipeline did.
         mean = torch.tensor(IMAGENET_DEFAULT_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
@@ -108,59 +100,177 @@ class ImageClassifier(pl.LightningModule):
         self.register_buffer("channel_mean", mean, persistent=False)
         self.register_buffer("channel_std", std, persistent=False)
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        # The compiled network is not a registered submodule: checkpoints keep the plain names.
+        self._compiled: nn.Module | None = None
+        head_ids = {id(p) for p in head_parameters(self.backbone)}
+        groups = parameter_groups(self.backbone, layer_groups)
+        self._frozen_params = [
+            p for g in groups if not g.batch_norm for p in g.params if id(p) not in head_ids
+        ]
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits ``[N, 2]`` for uint8 images ``[N, H, W]``."""
-        x = images.unsqueeze(1).float().div_(255.0).expand(-1, 3, -1, -1)
-        x = (x - self.channel_mean) / self.channel_std
-        logits: torch.Tensor = self.backbone(x)
+    # -- inputs -------------------------------------------------------------------------------
+
+    def normalise(self, unit_images: torch.Tensor) -> torch.Tensor:
+        """``[N, 1, H, W]`` in [0, 1] -> three ImageNet-normalised channels for the network."""
+        x = (unit_images.expand(-1, 3, -1, -1) - self.channel_mean) / self.channel_std
+        if x.device.type == "cuda":
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def network(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of normalised images, through the compiled network when there is one."""
+        net = self._compiled if self._compiled is not None else self.backbone
+        logits: torch.Tensor = net(x)
         return logits
 
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits ``[N, num_classes]`` for uint8 images ``[N, H, W]``."""
+        return self.network(self.normalise(to_unit_interval(images)))
+
+    def jittered_logits(
+        self, images: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Logits of intensity-augmented copies of uint8 images (training and test-time
+        augmentation), with the recipe's brightness and contrast ranges."""
+        x = intensity_jitter(
+            to_unit_interval(images),
+            brightness=self.hparams["brightness"],
+            contrast=self.hparams["contrast"],
+            generator=generator,
+        )
+        return self.network(self.normalise(x))
+
+    def prepare_for_device(self, *, compile_network: bool) -> None:
+        """channels_last weights on a GPU; ``torch.compile`` of the network if asked."""
+        if self.device.type == "cuda":
+            self.backbone.to(memory_format=torch.channels_last)
+        if compile_network and self._compiled is None:
+            self._compiled = torch.compile(self.backbone)  # type: ignore[assignment]
+
+    def on_fit_start(self) -> None:
+        self.prepare_for_device(compile_network=self.hparams["compile"])
+
+    # -- staged training ----------------------------------------------------------------------
+
+    def _in_frozen_stage(self) -> bool:
+        return bool(self.current_epoch < self.hparams["frozen_epochs"])
+
+    def on_train_epoch_start(self) -> None:
+        # On one device, frozen parameters skip their weight gradients altogether (faster). Under
+        # DDP every parameter must keep requires_grad from the start (the reducer only syncs
+        # those), so there they compute gradients that on_before_optimizer_step discards.
+        if self.trainer.world_size == 1:
+            frozen = self._in_frozen_stage()
+            for p in self._frozen_params:
+                p.requires_grad_(not frozen)
+
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self._in_frozen_stage():
+            # AdamW skips parameters without gradients: no step, no decay, no moment updates.
+            for p in self._frozen_params:
+                p.grad = None
+
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
-        images, labels, _weights = batch
-        loss = F.cross_entropy(self(images), labels)
+        images, labels, loss_weights = batch
+        if self.hparams["brightness"] or self.hparams["contrast"]:
+            logits = self.jittered_logits(images)
+        else:
+            logits = self(images)
+        per_event = F.cross_entropy(logits.float(), labels, reduction="none")
+        loss = (per_event * loss_weights).sum() / loss_weights.sum()
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(labels))
         return loss
 
+    # -- validation ---------------------------------------------------------------------------
+
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         images, labels, weights = batch
-        logits = self(images)
+        logits = self(images).float()
         loss = F.cross_entropy(logits, labels, reduction="none")
-        score = torch.softmax(logits.float(), dim=1)[:, 1]
-        self._val_outputs.append((loss.detach(), score.detach(), labels, weights))
+        self._val_outputs.append((loss.detach(), torch.softmax(logits, dim=1), labels, weights))
 
     def on_validation_epoch_end(self) -> None:
-        loss, score, labels, weights = (
+        loss, probabilities, labels, weights = (
             torch.cat([out[i] for out in self._val_outputs]).cpu() for i in range(4)
         )
         self._val_outputs.clear()
-        scores = score.numpy().astype(np.float64)
         truth = labels.numpy()
-        error = float(np.mean((scores >= 0.5) != (truth == 1)))
-        # AUC is undefined with one class (possible in a sanity check on a tiny batch).
-        auc = float(roc_auc_score(truth, scores)) if len(np.unique(truth)) == 2 else float("nan")
-        best_ams, best_cut = max_ams(
-            scores, truth, weights.numpy().astype(np.float64), b_reg=self.hparams["b_reg"]
-        )
-        self.log_dict(
-            {
-                "val_loss": float(loss.mean()),
-                "val_error": error,
-                "val_auc": auc,
-                "val_ams_max": best_ams,
-                "val_ams_max_cut": best_cut,
-            }
+        predicted = probabilities.argmax(dim=1).numpy()
+        metrics = {"val_loss": float(loss.mean()), "val_error": float(np.mean(predicted != truth))}
+        if self.hparams["num_classes"] == 2:
+            scores = probabilities[:, 1].numpy().astype(np.float64)
+            # AUC is undefined with one class (possible in a sanity check on a tiny batch).
+            two_classes = len(np.unique(truth)) == 2
+            metrics["val_auc"] = float(roc_auc_score(truth, scores)) if two_classes else np.nan
+            best_ams, best_cut = max_ams(
+                scores, truth, weights.numpy().astype(np.float64), b_reg=self.hparams["b_reg"]
+            )
+            metrics |= {"val_ams_max": best_ams, "val_ams_max_cut": best_cut}
+        self.log_dict(metrics)
+
+    # -- optimiser ----------------------------------------------------------------------------
+
+    def optimizer_groups(self) -> list[ParameterGroup]:
+        """The optimiser's parameter groups: per layer group, batch-norm parameters apart only
+        where a frozen stage needs them apart (fewer groups, fewer optimiser kernels)."""
+        groups = parameter_groups(self.backbone, self.hparams["layer_groups"])
+        if self.hparams["frozen_epochs"] > 0:
+            return groups
+        merged: dict[int, list[nn.Parameter]] = {}
+        for group in groups:
+            merged.setdefault(group.layer_group, []).extend(group.params)
+        return [ParameterGroup(layer, False, params) for layer, params in merged.items()]
+
+    def schedule(self, steps_per_epoch: int, total_steps: int) -> StagedOneCycle:
+        """The learning-rate schedule of ``total_steps`` optimiser steps, epochs of
+        ``steps_per_epoch`` (the frozen stage is the first ``frozen_epochs`` of them)."""
+        hp = self.hparams
+        groups = self.optimizer_groups()
+        unfrozen = hp["unfrozen_learning_rate"] or hp["learning_rate"]
+        peaks = discriminative_rates(unfrozen, hp["lr_spread"], hp["layer_groups"])
+        head_group = hp["layer_groups"] - 1
+        frozen_steps = min(hp["frozen_epochs"] * steps_per_epoch, total_steps)
+        return StagedOneCycle(
+            frozen_steps=frozen_steps,
+            unfrozen_steps=total_steps - frozen_steps,
+            frozen_peak=hp["learning_rate"],
+            unfrozen_peaks=[peaks[g.layer_group] for g in groups],
+            frozen_trainable=frozenset(
+                i for i, g in enumerate(groups) if g.batch_norm or g.layer_group == head_group
+            ),
         )
 
     def configure_optimizers(self) -> Any:
+        groups = self.optimizer_groups()
+        # lr 1.0: LambdaLR multiplies it by the schedule's value, the absolute rate. The fused
+        # CUDA kernel updates all of a group's parameters in a few launches.
         optimizer = torch.optim.AdamW(
-            self.parameters(),
-            lr=self.hparams["learning_rate"],
+            [{"params": g.params, "lr": 1.0} for g in groups],
             weight_decay=self.hparams["weight_decay"],
+            fused=self.device.type == "cuda",
         )
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer,
-            max_lr=self.hparams["learning_rate"],
-            total_steps=int(self.trainer.estimated_stepping_batches),
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        # max_epochs is -1 or None when a run is bounded by max_steps (benchmarks, range test).
+        epochs = self.trainer.max_epochs
+        steps_per_epoch = total // epochs if epochs and epochs > 0 else total
+        lambdas = self.schedule(max(1, steps_per_epoch), total).lambdas(len(groups))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambdas)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+
+def load_classifier(checkpoint: str | Path, device: torch.device) -> ImageClassifier:
+    """A trained classifier from its checkpoint, never fetching ImageNet weights again.
+
+    The network is built directly on ``device`` (random initialisation of SENet154's 115M
+    parameters takes seconds on a CPU) and the checkpoint is memory-mapped, so the optimiser
+    state it also holds is never read.
+    """
+    state = torch.load(checkpoint, map_location=device, mmap=True, weights_only=False)
+    arguments = {**state["hyper_parameters"], "pretrained": False, "weights_file": None}
+    with torch.device(device):
+        model = ImageClassifier(**arguments)
+    model.load_state_dict(state["state_dict"])
+    return model.to(device)  # also records the device on the LightningModule

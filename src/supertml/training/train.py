@@ -4,119 +4,123 @@ A job killed part way (preempted, out of time on a cluster) loses at most one ep
 training state is saved after every epoch to ``out_dir/checkpoints/last.ckpt`` and a rerun with
 the same settings and inputs continues from it, to the same result as a run that never stopped
 (on CPU, bit for bit: epoch ``k``'s shuffle and random state depend only on the seed and ``k``).
+
+Several devices (``devices > 1``) train with Lightning's DDP, which starts one process per
+device by re-running the job's command; those processes find what the first one decided
+(resume or not, the range test's learning rate) in environment variables it sets.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
-import math
+import os
 import shutil
 import zipfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from lightning_fabric.plugins.environments.lightning import LightningEnvironment
 
 import supertml
 from supertml.io import atomic_path, write_json
-from supertml.training.data import ImageCacheDataModule, epoch_seed
+from supertml.training.callbacks import (
+    BestCheckpoint,
+    EpochMetricsWriter,
+    EpochSeeder,
+    LastCheckpoint,
+    save_checkpoint_atomically,
+)
+from supertml.training.data import ImageCacheDataModule
+from supertml.training.lr_range import run_lr_range_test, write_lr_range_test
 from supertml.training.model import ImageClassifier
 
 __all__ = ["TrainSettings", "run_fingerprint", "train_classifier"]
 
 log = logging.getLogger(__name__)
 
-#: Per-epoch columns of metrics.csv, in order.
-METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_error", "val_auc", "val_ams_max", "lr")
+#: Environment variables through which the first DDP process informs the others.
+_RESUME_ENV = "SUPERTML_RESUME_FROM"
+_LR_ENV = "SUPERTML_FOUND_LR"
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that determines a training run's result (written beside its checkpoint)."""
+    """Everything that determines a training run's result (written beside its checkpoint).
+
+    Model: ``architecture`` (timm name), ``pretrained`` / ``weights_file``, ``head``
+    (``output`` or the study's ``dense``, ``dense_units`` wide), ``num_classes``.
+
+    Recipe (REFERENCE.md section 5): ``frozen_epochs`` epochs of the head and batch-norm layers
+    at ``learning_rate`` (0 for a single-stage recipe), then ``epochs`` epochs of all layers,
+    ``layer_groups`` of them at one-cycle peaks spread by ``lr_spread`` up to
+    ``unfrozen_learning_rate`` (default: ``learning_rate``). ``lr_find``: replace
+    ``learning_rate`` by the suggestion of a range test of ``lr_find_steps`` batches.
+    ``signal_copies`` / ``loss_weights``: class balancing (see
+    :mod:`supertml.training.data`). ``brightness`` / ``contrast``: train-time intensity
+    augmentation; ``tta``: augmented copies averaged at prediction. ``monitor``: the metric
+    that picks the saved epoch (:data:`supertml.training.callbacks.MONITORS`). ``compile``:
+    ``torch.compile`` the network. ``devices``: GPUs (or CPU processes) of DDP training.
+    """
 
     architecture: str
     pretrained: bool = False
     weights_file: str | None = None
+    head: str = "output"
+    dense_units: int = 512
+    num_classes: int = 2
+    frozen_epochs: int = 0
     epochs: int = 4
     batch_size: int = 128
     learning_rate: float = 1e-3
+    unfrozen_learning_rate: float | None = None
+    lr_spread: float = 1.0
+    layer_groups: int = 1
     weight_decay: float = 0.01
+    lr_find: bool = False
+    lr_find_steps: int = 100
+    signal_copies: int = 1
+    loss_weights: str = "none"
+    brightness: float = 0.0
+    contrast: float = 0.0
+    tta: int = 0
+    monitor: str = "last"
+    compile: bool = False
+    devices: int = 1
     seed: int = 0
     b_reg: float = 10.0
 
+    @property
+    def total_epochs(self) -> int:
+        """Epochs of both stages."""
+        return self.frozen_epochs + self.epochs
 
-class _EpochMetricsWriter(pl.Callback):
-    """Rewrites ``metrics.csv`` after every epoch, so progress is visible on disk.
-
-    Written at the end of the training epoch, which Lightning runs after that epoch's
-    validation, so both the epoch's train loss and its validation metrics are available.
-    The rows are also callback state saved in the checkpoint (which Lightning writes after
-    this callback's epoch end), so a resumed run rewrites the rows of the epochs before it
-    even where the scheduler deleted the CSV of the interrupted job.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.rows: list[dict[str, float | int]] = []
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        metrics = trainer.callback_metrics
-        row: dict[str, float | int] = {"epoch": trainer.current_epoch}
-        for name in METRIC_COLUMNS[1:-1]:
-            value = metrics.get(name)
-            row[name] = float(value) if value is not None else math.nan
-        row["lr"] = float(trainer.optimizers[0].param_groups[0]["lr"])
-        self.rows.append(row)
-        self.write()
-
-    def write(self) -> None:
-        """(Re)write the CSV from the rows held."""
-        with atomic_path(self.path) as tmp, tmp.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
-            writer.writeheader()
-            writer.writerows(self.rows)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"rows": [dict(row) for row in self.rows]}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.rows = [dict(row) for row in state_dict["rows"]]
-
-
-class _EpochSeeder(pl.Callback):
-    """Reseeds torch's global generators at the start of each epoch from ``(seed, epoch)``.
-
-    Lightning does not checkpoint the global random state, so anything random inside the
-    model (dropout, stochastic depth) would otherwise draw differently after a resume.
-    """
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        torch.manual_seed(epoch_seed(self.seed, trainer.current_epoch))
-
-
-class _LastCheckpoint(pl.Callback):
-    """Saves the full training state to ``path`` at the end of every training epoch.
-
-    Not Lightning's ModelCheckpoint: with ``save_top_k=0`` Lightning 2.6 writes no
-    ``last.ckpt`` at all, and its write is not atomic. This one writes a temporary file and
-    renames it, so ``path`` is always a complete checkpoint, whenever the job is killed.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        with atomic_path(self.path) as tmp:
-            trainer.save_checkpoint(tmp)
+    def model_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`ImageClassifier` (its hyperparameters)."""
+        names = (
+            "pretrained",
+            "weights_file",
+            "head",
+            "dense_units",
+            "num_classes",
+            "learning_rate",
+            "weight_decay",
+            "frozen_epochs",
+            "unfrozen_learning_rate",
+            "lr_spread",
+            "layer_groups",
+            "brightness",
+            "contrast",
+            "tta",
+            "compile",
+            "b_reg",
+        )
+        return {name: getattr(self, name) for name in names}
 
 
 def run_fingerprint(
@@ -177,6 +181,44 @@ def _trainer_precision() -> str:
     return "bf16-mixed" if torch.cuda.is_available() else "32-true"
 
 
+def _is_ddp_child() -> bool:
+    # Lightning's subprocess launcher sets LOCAL_RANK for the processes it starts.
+    return os.environ.get("LOCAL_RANK", "0") != "0"
+
+
+def _range_tested_settings(
+    settings: TrainSettings, data: ImageCacheDataModule, out: Path, checkpoint_dir: Path
+) -> TrainSettings:
+    """``settings`` with the learning rate of a range test (run once per run, reused on
+    resume from ``checkpoint_dir/lr_find.json``), its curve written into ``out``."""
+    if _is_ddp_child():
+        return replace(settings, learning_rate=float(os.environ[_LR_ENV]))
+    saved = checkpoint_dir / "lr_find.json"
+    if saved.exists():
+        found = float(json.loads(saved.read_text())["suggestion"])
+    else:
+        model = ImageClassifier(settings.architecture, **settings.model_arguments())
+        trainer = pl.Trainer(
+            accelerator="auto",
+            devices=1,
+            precision=_trainer_precision(),  # type: ignore[arg-type]
+            max_epochs=1,
+            logger=False,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            default_root_dir=checkpoint_dir,
+            num_sanity_val_steps=0,
+        )
+        result = run_lr_range_test(trainer, model, data, steps=settings.lr_find_steps)
+        write_lr_range_test(result, out)
+        shutil.copyfile(out / "lr_find.json", saved)
+        found = result.suggestion
+    os.environ[_LR_ENV] = repr(found)
+    pl.seed_everything(settings.seed, workers=True, verbose=False)
+    return replace(settings, learning_rate=found)
+
+
 def train_classifier(
     settings: TrainSettings,
     *,
@@ -187,70 +229,104 @@ def train_classifier(
     callbacks: Sequence[pl.Callback] = (),
 ) -> Path:
     """Train a CNN on the cached images and write ``model.ckpt``, ``metrics.csv`` and
-    ``train_config.json`` into ``out_dir``. Returns the checkpoint path.
+    ``train_config.json`` into ``out_dir`` (and the range test's ``lr_find.*`` if asked).
+    Returns the checkpoint path.
 
-    Seeded and deterministic on CPU: the same settings and inputs give the same checkpoint.
-    Resumes from ``out_dir/checkpoints/last.ckpt`` when ``checkpoints/fingerprint.json`` shows
-    it was written by a run with the same :func:`run_fingerprint`; any other checkpoint there
-    is deleted. The directory is removed once ``model.ckpt`` is written (it holds the same
-    state). ``callbacks``: extra Lightning callbacks (monitoring, tests).
+    ``model.ckpt`` is the epoch chosen by ``settings.monitor``. Seeded and deterministic on
+    CPU: the same settings and inputs give the same checkpoint. Resumes from
+    ``out_dir/checkpoints/last.ckpt`` when ``checkpoints/fingerprint.json`` shows it was
+    written by a run with the same :func:`run_fingerprint`; any other checkpoint there is
+    deleted. The directory is removed once ``model.ckpt`` is written. ``callbacks``: extra
+    Lightning callbacks (monitoring, tests).
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     checkpoint_dir = out / "checkpoints"
-    resume_from = _resumable_checkpoint(
-        checkpoint_dir, run_fingerprint(settings, train_cache, val_cache)
-    )
+    if _is_ddp_child():
+        resume_from: Path | None = (
+            Path(os.environ[_RESUME_ENV]) if os.environ.get(_RESUME_ENV) else None
+        )
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        resume_from = _resumable_checkpoint(
+            checkpoint_dir, run_fingerprint(settings, train_cache, val_cache)
+        )
+        os.environ[_RESUME_ENV] = str(resume_from or "")
     torch.set_num_threads(threads)
     pl.seed_everything(settings.seed, workers=True, verbose=False)
 
-    data = ImageCacheDataModule(train_cache, val_cache, settings.batch_size, settings.seed)
-    model = ImageClassifier(
-        settings.architecture,
-        pretrained=settings.pretrained,
-        weights_file=settings.weights_file,
-        learning_rate=settings.learning_rate,
-        weight_decay=settings.weight_decay,
-        b_reg=settings.b_reg,
+    data = ImageCacheDataModule(
+        train_cache,
+        val_cache,
+        settings.batch_size,
+        settings.seed,
+        signal_copies=settings.signal_copies,
+        loss_weights=settings.loss_weights,
     )
-    metrics = _EpochMetricsWriter(out / "metrics.csv")
+    resolved = settings
+    if settings.lr_find:
+        resolved = _range_tested_settings(settings, data, out, checkpoint_dir)
+    model = ImageClassifier(resolved.architecture, **resolved.model_arguments())
+    metrics = EpochMetricsWriter(out / "metrics.csv", frozen_epochs=settings.frozen_epochs)
+    best = BestCheckpoint(checkpoint_dir / "best.ckpt", settings.monitor)
     trainer = pl.Trainer(
-        max_epochs=settings.epochs,
+        max_epochs=settings.total_epochs,
         accelerator="auto",
-        devices=1,
+        devices=settings.devices,
+        # Our own launcher environment: on a SLURM allocation of one task with several GPUs,
+        # Lightning's SLURM plugin would otherwise expect one task per GPU.
+        plugins=[LightningEnvironment()] if settings.devices > 1 else None,
+        strategy="ddp" if settings.devices > 1 else "auto",
+        use_distributed_sampler=False,  # EpochShuffledBatches shards the batches itself
         precision=_trainer_precision(),  # type: ignore[arg-type]
         deterministic=not torch.cuda.is_available(),
         logger=False,
-        enable_checkpointing=False,  # no ModelCheckpoint: _LastCheckpoint does the saving
+        enable_checkpointing=False,  # no ModelCheckpoint: our callbacks do the saving
         callbacks=[
-            _EpochSeeder(settings.seed),
+            EpochSeeder(settings.seed),
             metrics,
-            # After the metrics writer, so that the epoch's row is in the checkpoint.
-            _LastCheckpoint(checkpoint_dir / "last.ckpt"),
+            # Both after the metrics writer, so that the epoch's row is in the checkpoints,
+            # and the best-epoch record before the resumable checkpoint that stores it.
+            best,
+            LastCheckpoint(checkpoint_dir / "last.ckpt"),
             *callbacks,
         ],
         num_sanity_val_steps=0,
         log_every_n_steps=1,
         enable_model_summary=False,
     )
-    log.info("training %s on %s for %d epochs", settings.architecture, train_cache, settings.epochs)
+    log.info(
+        "training %s on %s for %d+%d epochs",
+        settings.architecture,
+        train_cache,
+        settings.frozen_epochs,
+        settings.epochs,
+    )
     trainer.fit(model, datamodule=data, ckpt_path=resume_from)
+    checkpoint = out / "model.ckpt"
+    if not trainer.is_global_zero:
+        return checkpoint
     # A job killed after its last epoch's checkpoint resumes into no epoch at all; the CSV
     # (which the scheduler may have deleted) is then written from the restored rows here.
     metrics.write()
-
-    checkpoint = out / "model.ckpt"
-    with atomic_path(checkpoint) as tmp:
-        trainer.save_checkpoint(tmp)
-    resolved: dict[str, Any] = {
+    if settings.monitor == "last":
+        save_checkpoint_atomically(trainer, checkpoint)
+    else:
+        with atomic_path(checkpoint) as tmp:
+            shutil.copyfile(checkpoint_dir / "best.ckpt", tmp)
+    run_config: dict[str, Any] = {
         "settings": asdict(settings),
+        "learning_rate_used": resolved.learning_rate,
+        "selected_epoch": best.best_epoch,
+        "selected_by": settings.monitor,
+        "selected_value": best.best_value,
         "train_cache": str(train_cache),
         "val_cache": str(val_cache),
         "supertml_version": supertml.__version__,
         "torch_version": torch.__version__,
         "device": str(model.device),
+        "devices": settings.devices,
         "precision": _trainer_precision(),
     }
-    write_json(out / "train_config.json", resolved)
+    write_json(out / "train_config.json", run_config)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return checkpoint

@@ -47,16 +47,21 @@ def test_outputs_are_written(first_run: tuple[Path, pd.DataFrame]) -> None:
     with (out / "metrics.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [int(r["epoch"]) for r in rows] == [0, 1]
-    assert set(rows[0]) == {
+    assert list(rows[0]) == [
         "epoch",
+        "stage",
         "train_loss",
         "val_loss",
         "val_error",
         "val_auc",
         "val_ams_max",
         "lr",
-    }
-    assert all(np.isfinite(float(r[k])) for r in rows for k in rows[0])
+    ]
+    assert [r["stage"] for r in rows] == ["all_layers", "all_layers"]
+    assert all(np.isfinite(float(r[k])) for r in rows for k in rows[0] if k != "stage")
+    # monitor "last": the final epoch is the model.
+    assert config["selected_epoch"] == 1
+    assert config["learning_rate_used"] == SETTINGS.learning_rate
 
 
 def test_predictions_follow_the_contract(
@@ -104,15 +109,18 @@ def test_data_module_batches_are_gathers_of_the_cache(caches: dict[str, Path]) -
     assert len(batches) == 3  # 96 events, drop_last
     seen = []
     for images, labels, weights in batches:
-        # Each image is found in the cache with its own label and weight.
+        # Each image is found in the cache with its own label; unweighted loss (the study's).
         index = [
             int(np.flatnonzero((cache.images == im.numpy()).all(axis=(1, 2)))[0]) for im in images
         ]
         seen += index
         np.testing.assert_array_equal(labels.numpy(), cache.label[index])
-        np.testing.assert_array_equal(weights.numpy(), cache.weight[index].astype(np.float32))
+        np.testing.assert_array_equal(weights.numpy(), np.ones(len(index), np.float32))
     assert sorted(seen) == list(range(96))
     assert seen != list(range(96))  # shuffled
     val = list(data.val_dataloader())
     assert len(val) == 1
-    np.testing.assert_array_equal(val[0][0].numpy(), read_image_cache(caches["val"]).images)
+    val_cache = read_image_cache(caches["val"])
+    np.testing.assert_array_equal(val[0][0].numpy(), val_cache.images)
+    # Validation batches carry the physics weights, for the AMS.
+    np.testing.assert_array_equal(val[0][2].numpy(), val_cache.weight.astype(np.float32))

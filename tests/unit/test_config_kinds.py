@@ -1,0 +1,69 @@
+"""Kind-specific keys and defaults of recipes and baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from supertml.config import validate_config
+from supertml.errors import ConfigError
+
+
+def with_recipe(recipe: dict[str, Any], **baselines: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dataset": {"name": "tiny", "path": "events.csv"},
+        "models": {"m": {"architecture": "test_resnet"}},
+        "recipes": {"r": recipe},
+        "experiments": {"e": {"encoding": "pixels56", "model": "m", "recipe": "r"}},
+        "baselines": baselines,
+    }
+
+
+def test_two_stage_recipe_gets_the_study_defaults() -> None:
+    recipe = validate_config(with_recipe({"kind": "two_stage", "epochs": 4}))["recipes"]["r"]
+    assert recipe["frozen_epochs"] == 4
+    assert recipe["layer_groups"] == 3
+    assert recipe["lr_spread"] == 100.0
+    assert recipe["unfrozen_learning_rate"] is None
+
+
+def test_frozen_epochs_do_not_apply_to_a_single_stage_recipe() -> None:
+    with pytest.raises(ConfigError, match=r"recipes\.r: 'frozen_epochs' do\(es\) not apply"):
+        validate_config(with_recipe({"frozen_epochs": 2}))
+
+
+def test_two_stage_recipe_needs_a_body_and_a_head_group() -> None:
+    with pytest.raises(ConfigError, match=r"recipes\.r: a two_stage recipe needs layer_groups"):
+        validate_config(with_recipe({"kind": "two_stage", "layer_groups": 1}))
+
+
+def test_unknown_monitor_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"recipes\.r\.monitor"):
+        validate_config(with_recipe({"monitor": "val_accuracy"}))
+
+
+def test_baseline_kinds_get_their_own_defaults() -> None:
+    config = validate_config(
+        with_recipe(
+            {},
+            gbt={"kind": "gradient_boosted_trees"},
+            tuned={"kind": "tuned_gradient_boosted_trees", "grid": {"max_iter": [50]}},
+            net={"kind": "fully_connected", "ensemble_size": 3},
+        )
+    )
+    assert config["baselines"]["gbt"]["max_leaf_nodes"] == 31
+    assert config["baselines"]["tuned"] == {
+        "kind": "tuned_gradient_boosted_trees",
+        "preprocessing": "standard",
+        "n_trials": 12,
+        "objective": "auc",
+        "grid": {"max_iter": [50]},
+    }
+    assert config["baselines"]["net"]["depth"] == 4
+    assert config["baselines"]["net"]["ensemble_size"] == 3
+
+
+def test_key_of_another_baseline_kind_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"baselines\.net: 'max_leaf_nodes' do\(es\) not apply"):
+        validate_config(with_recipe({}, net={"kind": "fully_connected", "max_leaf_nodes": 31}))
