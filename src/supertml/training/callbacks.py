@@ -167,7 +167,7 @@ class BestCheckpoint(pl.Callback):
                 f"({', '.join(sorted(trainer.callback_metrics))})"
             )
         if self._improves(value):
-            self.best_value = value
+            self.best_value = None if self.monitor == "last" else value
             self.best_epoch = trainer.current_epoch
             if self.monitor != "last":  # the final state is saved by the caller anyway
                 save_checkpoint_atomically(trainer, self.path)

@@ -206,7 +206,9 @@ class ImageClassifier(pl.LightningModule):
                 scores, truth, weights.numpy().astype(np.float64), b_reg=self.hparams["b_reg"]
             )
             metrics |= {"val_ams_max": best_ams, "val_ams_max_cut": best_cut}
-        self.log_dict(metrics)
+        # Under DDP every rank validates the whole split, so the values agree; syncing them
+        # (a mean of equal numbers) keeps Lightning's distributed logging consistent.
+        self.log_dict(metrics, sync_dist=True)
 
     # -- optimiser ----------------------------------------------------------------------------
 

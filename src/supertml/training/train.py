@@ -197,12 +197,19 @@ def _range_tested_settings(
     if saved.exists():
         found = float(json.loads(saved.read_text())["suggestion"])
     else:
-        model = ImageClassifier(settings.architecture, **settings.model_arguments())
+        arguments = settings.model_arguments()
+        if settings.frozen_epochs > 0:
+            # The test may span several short epochs: keep all of them in the frozen stage.
+            arguments["frozen_epochs"] = settings.lr_find_steps
+        model = ImageClassifier(settings.architecture, **arguments)
         trainer = pl.Trainer(
             accelerator="auto",
             devices=1,
             precision=_trainer_precision(),  # type: ignore[arg-type]
-            max_epochs=1,
+            # Bounded by steps alone: a training split of fewer batches than the test's steps
+            # (the bundled sample) is cycled through again.
+            max_epochs=-1,
+            max_steps=settings.lr_find_steps,
             logger=False,
             enable_checkpointing=False,
             enable_progress_bar=False,
@@ -303,16 +310,16 @@ def train_classifier(
     )
     trainer.fit(model, datamodule=data, ckpt_path=resume_from)
     checkpoint = out / "model.ckpt"
+    if settings.monitor == "last":
+        save_checkpoint_atomically(trainer, checkpoint)  # every DDP rank: it has a barrier
     if not trainer.is_global_zero:
         return checkpoint
+    if settings.monitor != "last":
+        with atomic_path(checkpoint) as tmp:
+            shutil.copyfile(checkpoint_dir / "best.ckpt", tmp)
     # A job killed after its last epoch's checkpoint resumes into no epoch at all; the CSV
     # (which the scheduler may have deleted) is then written from the restored rows here.
     metrics.write()
-    if settings.monitor == "last":
-        save_checkpoint_atomically(trainer, checkpoint)
-    else:
-        with atomic_path(checkpoint) as tmp:
-            shutil.copyfile(checkpoint_dir / "best.ckpt", tmp)
     run_config: dict[str, Any] = {
         "settings": asdict(settings),
         "learning_rate_used": resolved.learning_rate,
