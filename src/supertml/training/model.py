@@ -145,7 +145,9 @@ class ImageClassifier(pl.LightningModule):
         if self.device.type == "cuda":
             self.backbone.to(memory_format=torch.channels_last)
         if compile_network and self._compiled is None:
-            self._compiled = torch.compile(self.backbone)  # type: ignore[assignment]
+            # Set past nn.Module.__setattr__: registered, the compiled wrapper would add a
+            # second copy of every weight ("_compiled._orig_mod.*") to the checkpoints.
+            object.__setattr__(self, "_compiled", torch.compile(self.backbone))
 
     def on_fit_start(self) -> None:
         self.prepare_for_device(compile_network=self.hparams["compile"])
