@@ -11,9 +11,21 @@
 #   results/{dataset}/panels/{preprocessing}/{encoding}/{ordering}.png          example images
 #   results/{dataset}/runs/{experiment}/seed_{seed}/    model.ckpt, metrics.csv, predictions.parquet
 #   results/{dataset}/scores/{experiment}/seed_{seed}.json        cut and AMS values
+#   results/{dataset}/analyses/{experiment}/seed_{seed}.json      folds, double luminosity, bootstrap
+#   results/{dataset}/intervals/{experiment}/seed_{seed}.json     bootstrap of the other AMS values
+#   results/{dataset}/figures/{experiment}/seed_{seed}/{score_distributions,ams_vs_cut}.png
+#   results/{dataset}/figures/{training_curves,fold_distributions}.png
 #   results/{dataset}/summary.csv, summary.md           one row per (experiment, seed)
+#   results/{dataset}/verdict.{md,html,csv}, analyses.csv, intervals.csv   the verdict and tables
+#   results/{dataset}/tables/{table}/{train,test}.parquet, split.json   a small table's split
+#   results/{dataset}/tables/{table}/images/{train,val}.h5, examples.png  (val holds the test rows)
+#   results/{dataset}/tables/{table}/images/train_shuffled/seed_{seed}.h5  labels shuffled
+#   results/{dataset}/tables/{table}/{cnn,cnn_shuffled}/seed_{seed}/  model.ckpt, accuracy.json
+#   results/{dataset}/tables/{table}/baselines.json     random forest, boosted trees (+ shuffled)
+#   results/{dataset}/tables_summary.{csv,md}           small tables: paper vs study vs this run
 #   results/{dataset}/logs/{rule}/...                   one log per job
 # Baselines share runs/ and scores/ with the CNN experiments under their own names.
+# `snakemake --report results/{dataset}/report.html` gathers every figure and table into one page.
 
 
 from snakemake.utils import min_version
@@ -37,6 +49,9 @@ include: "workflow/rules/images.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/tables.smk"
 
 
 rule all:

@@ -34,6 +34,7 @@ ENCODING_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
         "n_cols": 2,
         "font_path": None,
         "min_font_size": None,
+        "undefined_text": None,
     },
 }
 
@@ -212,6 +213,50 @@ def _check_kinds(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+#: table field -> the config section whose entry it names.
+_TABLE_REFERENCES: Mapping[str, str] = {
+    "encoding": "encodings",
+    "model": "models",
+    "recipe": "recipes",
+}
+
+
+def _check_tables(config: Mapping[str, Any]) -> list[str]:
+    """Problems of the small tables: dangling names, a spec that cannot be read, a recipe
+    that would choose its epoch on the test rows (they are the validation subset)."""
+    tables = config.get("tables") or {}
+    if not tables:
+        return []
+    # Imported only when there are tables: supertml.tables imports scikit-learn, a cost every
+    # Snakemake start would otherwise pay.
+    from supertml.tables.spec import TableSpec  # noqa: PLC0415
+
+    problems = []
+    for name, table in tables.items():
+        for field, section in _TABLE_REFERENCES.items():
+            target = table.get(field)
+            if target is not None and target not in config.get(section, {}):
+                known = ", ".join(sorted(config.get(section, {}))) or "none defined"
+                problems.append(f"tables.{name}.{field}: {target!r} is not in {section} ({known})")
+        try:
+            TableSpec.from_mapping(table.get("spec", {}), name=name)
+        except ConfigError as exc:
+            problems.append(f"tables.{name}.spec: {exc}")
+        recipe = config.get("recipes", {}).get(table.get("recipe"), {})
+        if recipe.get("monitor", "last") != "last":
+            problems.append(
+                f"tables.{name}.recipe: {table['recipe']!r} keeps the best epoch by "
+                f"{recipe['monitor']!r}, but a table's test rows are its validation subset: "
+                "use a recipe with monitor 'last'"
+            )
+        if recipe.get("signal_copies", 1) != 1:
+            problems.append(
+                f"tables.{name}.recipe: {table['recipe']!r} has signal_copies "
+                f"{recipe['signal_copies']}; a table has classes, not signal: use 1"
+            )
+    return problems
+
+
 def check_references(config: Mapping[str, Any], *, source: str = "config") -> None:
     """Check names and kinds: every name an experiment or baseline uses is defined, names are
     unique, and each encoding / ordering holds only keys of its kind (whose defaults are then
@@ -235,6 +280,7 @@ def check_references(config: Mapping[str, Any], *, source: str = "config") -> No
             f"names used both as experiment and baseline (they share result paths): "
             f"{', '.join(sorted(shared))}"
         )
+    problems += _check_tables(config)
     if not problems and isinstance(config, dict):
         problems = _check_kinds(config)
     if problems:

@@ -135,7 +135,7 @@ def test_kind_defaults_are_filled_per_kind() -> None:
     resolved = validate_config(config)
     assert resolved["encodings"]["t"] == {
         "kind": "text", "size": 224, "font_size": 13, "decimals": 3, "n_cols": 2,
-        "font_path": None, "min_font_size": None,
+        "font_path": None, "min_font_size": None, "undefined_text": None,
     }  # fmt: skip
     assert resolved["encodings"]["p"] == {"kind": "pixels", "size": 56, "layout": "squares"}
     assert resolved["orderings"]["r"] == {"kind": "random", "seed": 0}
@@ -172,3 +172,44 @@ def test_study_der_ordering_needs_data_fix() -> None:
         validate_config(config)
     config["preprocessing"] = {"standard": {"data_fix": True}}
     assert validate_config(config)["orderings"]["der"]["method"] == "permutation"
+
+
+def _with_table(**entry: Any) -> dict[str, Any]:
+    config = minimal()
+    config["tables"] = {
+        "iris": {"spec": {"source": "iris"}, "encoding": "pixels56", "model": "m", "recipe": "r"}
+        | entry
+    }
+    return config
+
+
+def test_table_defaults_are_filled() -> None:
+    table = validate_config(_with_table())["tables"]["iris"]
+    assert table == {
+        "spec": {"source": "iris"}, "encoding": "pixels56", "model": "m", "recipe": "r",
+        "baselines": ["random_forest", "gbt"], "shuffled_control": True, "seeds": None,
+        "reference": None,
+    }  # fmt: skip
+    assert validate_config(minimal())["tables"] == {}
+
+
+@pytest.mark.parametrize(
+    ("entry", "recipe", "message"),
+    [
+        ({"model": "nope"}, {}, r"tables.iris.model: 'nope' is not in models \(m\)"),
+        ({"spec": {"source": "iris", "path": "x.csv"}}, {}, "tables.iris.spec: .*only apply"),
+        ({"spec": {"source": "csv", "path": "x.csv"}}, {}, "needs a target column"),
+        ({"spec": {"sorce": "iris"}}, {}, r"unknown key\(s\) \['sorce'\]"),
+        ({}, {"monitor": "val_error"}, "tables.iris.recipe: 'r' keeps the best epoch"),
+        ({}, {"signal_copies": 2}, "tables.iris.recipe: 'r' has signal_copies 2"),
+        ({"baselines": ["xgboost"]}, {}, "tables.iris.baselines.0"),
+        ({"reference": "mnist"}, {}, "tables.iris.reference"),
+    ],
+)
+def test_bad_table_entries_are_named(
+    entry: dict[str, Any], recipe: dict[str, Any], message: str
+) -> None:
+    config = _with_table(**entry)
+    config["recipes"]["r"] |= recipe
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config)

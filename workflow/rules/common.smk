@@ -43,7 +43,86 @@ def get_final_output():
             for e in EXPERIMENTS.values()
         }
     )
-    return [f"{RESULTS}/summary.md", f"{RESULTS}/summary.csv", *panels]
+    return [
+        f"{RESULTS}/summary.md",
+        f"{RESULTS}/summary.csv",
+        *get_analysis_files(),
+        *panels,
+        *get_report_files(),
+        *get_table_outputs(),
+    ]
+
+
+def get_report_files():
+    """Everything `snakemake --report` shows besides the summary and the panels."""
+    runs = list(EXPERIMENTS) + list(BASELINES)
+    figures = expand(
+        "{results}/figures/{experiment}/seed_{seed}/{figure}.png",
+        results=RESULTS,
+        experiment=runs,
+        seed=config["seeds"],
+        figure=["score_distributions", "ams_vs_cut"],
+    )
+    # Baselines write no per-epoch metrics: no CNN experiment, no training curves.
+    curves = [f"{RESULTS}/figures/training_curves.png"] if EXPERIMENTS else []
+    verdict = [
+        f"{RESULTS}/{name}" for name in ("verdict.md", "verdict.html", "verdict.csv")
+    ]
+    tables = [f"{RESULTS}/analyses.csv", f"{RESULTS}/intervals.csv"]
+    return [
+        *figures,
+        *curves,
+        f"{RESULTS}/figures/fold_distributions.png",
+        *verdict,
+        *tables,
+    ]
+
+
+def get_interval_files():
+    runs = list(EXPERIMENTS) + list(BASELINES)
+    return expand(
+        "{results}/intervals/{experiment}/seed_{seed}.json",
+        results=RESULTS,
+        experiment=runs,
+        seed=config["seeds"],
+    )
+
+
+def get_metrics_files():
+    """metrics.csv of every CNN run, in the order of get_metrics_labels()."""
+    return [
+        f"{RESULTS}/runs/{experiment}/seed_{seed}/metrics.csv"
+        for experiment in EXPERIMENTS
+        for seed in config["seeds"]
+    ]
+
+
+def get_metrics_labels():
+    return [
+        f"{experiment}/seed_{seed}"
+        for experiment in EXPERIMENTS
+        for seed in config["seeds"]
+    ]
+
+
+def get_fold_title():
+    folds = config["analysis"]["n_folds"]
+    pooled = (
+        f", pooled over {len(config['seeds'])} seeds"
+        if len(config["seeds"]) > 1
+        else ""
+    )
+    return f"{DATASET}: AMS per test fold ({folds} folds{pooled})"
+
+
+def get_analysis_files():
+    runs = list(EXPERIMENTS) + list(BASELINES)
+    return expand(
+        "{results}/analyses/{experiment}/seed_{seed}.json",
+        results=RESULTS,
+        experiment=runs,
+        seed=config["seeds"],
+    )
 
 
 def get_score_files():
@@ -87,6 +166,11 @@ def get_experiment(wildcards):
         "model": config["models"][experiment["model"]],
         "recipe": config["recipes"][experiment["recipe"]],
     }
+
+
+def get_training_gpus(wildcards):
+    """GPUs of one training job: the recipe's DDP devices (a SLURM gres request)."""
+    return config["recipes"][EXPERIMENTS[wildcards.experiment]["recipe"]]["devices"]
 
 
 def get_baseline(wildcards):
@@ -142,3 +226,93 @@ def get_identity(wildcards):
         "model": config["models"][experiment["model"]]["architecture"],
         "recipe": experiment["recipe"],
     }
+
+
+# The paper's small tables (workflow/rules/tables.smk).
+from supertml.tables.summary import reference_of
+
+TABLES = config["tables"]
+
+
+wildcard_constraints:
+    table=_alternatives(TABLES),
+    variant="cnn|cnn_shuffled",
+
+
+def get_table_seeds(table):
+    return TABLES[table]["seeds"] or config["seeds"]
+
+
+def get_table_spec(wildcards):
+    return TABLES[wildcards.table]["spec"]
+
+
+def get_table_files(wildcards):
+    """The CSV files a table is read from (none for the scikit-learn data sets)."""
+    spec = TABLES[wildcards.table]["spec"]
+    return [spec[key] for key in ("path", "test_path") if spec.get(key)]
+
+
+def get_table_encoding(wildcards):
+    return config["encodings"][TABLES[wildcards.table]["encoding"]]
+
+
+def get_table_model(wildcards):
+    return config["models"][TABLES[wildcards.table]["model"]]
+
+
+def get_table_recipe(wildcards):
+    return config["recipes"][TABLES[wildcards.table]["recipe"]]
+
+
+def get_table_baseline_models(wildcards):
+    return TABLES[wildcards.table]["baselines"]
+
+
+def get_table_baseline_seeds(wildcards):
+    return get_table_seeds(wildcards.table)
+
+
+def get_table_training_images(wildcards):
+    """The true training images, or their copy with the seed's shuffled labels."""
+    images = f"{RESULTS}/tables/{wildcards.table}/images"
+    if wildcards.variant == "cnn_shuffled":
+        return f"{images}/train_shuffled/seed_{wildcards.seed}.h5"
+    return f"{images}/train.h5"
+
+
+def get_table_accuracy_files(wildcards):
+    files = []
+    for table, entry in TABLES.items():
+        variants = ["cnn", "cnn_shuffled"] if entry["shuffled_control"] else ["cnn"]
+        files += expand(
+            "{results}/tables/{table}/{variant}/seed_{seed}/accuracy.json",
+            results=RESULTS,
+            table=table,
+            variant=variants,
+            seed=get_table_seeds(table),
+        )
+    return files
+
+
+def get_table_summary_inputs(wildcards):
+    return {
+        "summaries": [f"{RESULTS}/tables/{table}/split.json" for table in TABLES],
+        "baselines": [f"{RESULTS}/tables/{table}/baselines.json" for table in TABLES],
+        "accuracies": get_table_accuracy_files(wildcards),
+    }
+
+
+def get_table_references():
+    """Per table, the published numbers it is compared with (REFERENCE.md section 5)."""
+    return {table: reference_of(entry) for table, entry in TABLES.items()}
+
+
+def get_table_outputs():
+    if not TABLES:
+        return []
+    return [
+        f"{RESULTS}/tables_summary.md",
+        f"{RESULTS}/tables_summary.csv",
+        *[f"{RESULTS}/tables/{table}/images/examples.png" for table in TABLES],
+    ]

@@ -4,11 +4,13 @@ Layout of a cache file (``FORMAT_VERSION`` 1):
 
 - datasets, all of length N along the first axis, chunked along events and compressed:
   ``images`` uint8 [N, H, W] (one channel; colour is added on the device), ``label`` int8 [N]
-  (1 signal, 0 background), ``weight`` float64 [N], ``event_id`` int64 [N], ``subset``
-  fixed-length ASCII [N] (one of ``train``, ``val``, ``public``, ``private``);
+  (1 signal, 0 background; for a multi-class table the class code 0 .. num_classes - 1),
+  ``weight`` float64 [N], ``event_id`` int64 [N], ``subset`` fixed-length ASCII [N] (one of
+  ``train``, ``val``, ``public``, ``private``);
 - file attributes: ``format_version``, ``encoding`` (JSON object), ``feature_order`` (JSON
-  list), ``supertml_version``, ``h5py_version``, ``numpy_version``, ``created_utc``, the
-  caller's extra attributes, and last ``complete = True``.
+  list), ``supertml_version``, ``h5py_version``, ``numpy_version``, ``created_utc``,
+  ``num_classes`` (only when it is not 2: a file without it is binary, as every HiggsML cache),
+  the caller's extra attributes, and last ``complete = True``.
 
 A file is written under a temporary name and renamed only once closed, so ``path`` either holds
 a complete cache or nothing. ``complete`` guards the cases the rename cannot (a file copied or
@@ -46,7 +48,14 @@ __all__ = [
 ]
 
 #: Version of the file layout above; bump it when a reader of the old layout would misread.
+#: (``num_classes`` needed no bump: a reader without it refuses labels above 1, it never
+#: misreads them.)
 FORMAT_VERSION = 1
+
+#: Classes of a cache that does not say: 0 background, 1 signal (HiggsML).
+BINARY_CLASSES = 2
+#: Most classes a cache can hold: labels are int8.
+MAX_CLASSES = 127
 
 _DATASETS = ("images", "label", "weight", "event_id", "subset")
 _RESERVED_ATTRS = frozenset(
@@ -58,6 +67,7 @@ _RESERVED_ATTRS = frozenset(
         "h5py_version",
         "numpy_version",
         "created_utc",
+        "num_classes",
         "complete",
     }
 )
@@ -100,7 +110,8 @@ class ImageCache:
 
     ``images`` is None when read with ``load_images=False``; ``image_shape`` is (H, W) either
     way. ``subset`` holds decoded ``str`` values. ``attrs`` holds every file attribute as a
-    plain Python value (JSON attributes still as their strings).
+    plain Python value (JSON attributes still as their strings). ``num_classes``: 2 (signal
+    and background) unless the file says otherwise (a multi-class table).
     """
 
     images: npt.NDArray[np.uint8] | None
@@ -112,6 +123,7 @@ class ImageCache:
     feature_order: list[str]
     attrs: dict[str, Any]
     image_shape: tuple[int, int]
+    num_classes: int = BINARY_CLASSES
 
     def __len__(self) -> int:
         return int(self.label.shape[0])
@@ -119,6 +131,22 @@ class ImageCache:
 
 def _bad(path: Path, problem: str) -> ValueError:
     return ValueError(f"{path}: {problem}")
+
+
+def _checked_num_classes(path: Path, num_classes: int) -> int:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise _bad(path, f"num_classes must be an integer, got {num_classes!r}")
+    if not BINARY_CLASSES <= num_classes <= MAX_CLASSES:
+        raise _bad(
+            path, f"num_classes must be in {BINARY_CLASSES}..{MAX_CLASSES}, got {num_classes}"
+        )
+    return num_classes
+
+
+def _label_problem(num_classes: int) -> str:
+    if num_classes == BINARY_CLASSES:
+        return "label must be integers 0 (background) or 1 (signal)"
+    return f"label must be integer class codes 0..{num_classes - 1}"
 
 
 def _validated_arrays(
@@ -129,6 +157,7 @@ def _validated_arrays(
     weight: npt.ArrayLike,
     event_id: npt.ArrayLike,
     subset: npt.ArrayLike,
+    num_classes: int = BINARY_CLASSES,
 ) -> dict[str, np.ndarray[Any, Any]]:
     img = np.asarray(images)
     if img.dtype != np.uint8 or img.ndim != 3:
@@ -147,8 +176,8 @@ def _validated_arrays(
             )
 
     lab = vectors["label"]
-    if lab.dtype.kind not in "biu" or not np.isin(lab, (0, 1)).all():
-        raise _bad(path, f"label must be integers 0 (background) or 1 (signal), got {lab.dtype}")
+    if lab.dtype.kind not in "biu" or not np.isin(lab, np.arange(num_classes)).all():
+        raise _bad(path, f"{_label_problem(num_classes)}, got {lab.dtype}")
     wgt = vectors["weight"]
     if wgt.dtype.kind != "f":
         raise _bad(path, f"weight must be floats, got {wgt.dtype}")
@@ -254,8 +283,10 @@ class ImageCacheWriter:
         extra_attrs: Mapping[str, str | int | float] | None = None,
         filters: Mapping[str, Any] | None = None,
         image_chunk_events: int | None = None,
+        num_classes: int = BINARY_CLASSES,
     ) -> None:
         self.path = Path(path)
+        self.num_classes = _checked_num_classes(self.path, num_classes)
         if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 0:
             raise _bad(self.path, f"n_events must be a non-negative integer, got {n_events!r}")
         height, width = (int(v) for v in image_shape)
@@ -266,6 +297,8 @@ class ImageCacheWriter:
         self.n_events = n_events
         self.image_shape = (height, width)
         self._attrs = _file_attributes(self.path, encoding, feature_order, extra_attrs)
+        if num_classes != BINARY_CLASSES:
+            self._attrs["num_classes"] = num_classes
         self._filters = dict(_FILTERS if filters is None else filters)
         self._image_chunk = image_chunk_events or _image_chunk_events(height, width)
         self._written = np.zeros(n_events, dtype=bool)
@@ -341,7 +374,13 @@ class ImageCacheWriter:
         if self._handle is None:
             raise RuntimeError(f"{self.path}: write() outside the writer's `with` block")
         arrays = _validated_arrays(
-            self.path, images=images, label=label, weight=weight, event_id=event_id, subset=subset
+            self.path,
+            images=images,
+            label=label,
+            weight=weight,
+            event_id=event_id,
+            subset=subset,
+            num_classes=self.num_classes,
         )
         img = arrays["images"]
         if img.shape[1:] != self.image_shape:
@@ -421,10 +460,12 @@ def write_image_cache(
     encoding: Mapping[str, Any],
     feature_order: Sequence[str],
     extra_attrs: Mapping[str, str | int | float] | None = None,
+    num_classes: int = BINARY_CLASSES,
 ) -> None:
     """Write one image cache atomically, all events at once (:class:`ImageCacheWriter` in one go).
 
-    ``images`` must be uint8 [N, H, W]; ``label`` integers in {0, 1}; ``weight`` finite floats;
+    ``images`` must be uint8 [N, H, W]; ``label`` integers in {0, 1} (in 0 .. num_classes - 1
+    for a multi-class table); ``weight`` finite floats;
     ``event_id`` integers; ``subset`` strings from ``supertml.constants.SUBSETS``; all of
     length N. Everything is validated before a byte is written.
 
@@ -436,7 +477,13 @@ def write_image_cache(
     """
     target = Path(path)
     arrays = _validated_arrays(
-        target, images=images, label=label, weight=weight, event_id=event_id, subset=subset
+        target,
+        images=images,
+        label=label,
+        weight=weight,
+        event_id=event_id,
+        subset=subset,
+        num_classes=_checked_num_classes(target, num_classes),
     )
     n_events, height, width = arrays["images"].shape
     with ImageCacheWriter(
@@ -448,6 +495,7 @@ def write_image_cache(
         extra_attrs=extra_attrs,
         # A single write needs chunks no longer than the data, as before.
         image_chunk_events=max(1, min(n_events, _image_chunk_events(height, width))),
+        num_classes=num_classes,
     ) as writer:
         writer.write(0, **arrays)
 
@@ -520,10 +568,18 @@ def _read(path: Path, handle: h5py.File, load_images: bool) -> ImageCache:
     if not isinstance(feature_order, list) or not all(isinstance(f, str) for f in feature_order):
         raise ImageCacheError(path, "attribute 'feature_order' is not a JSON list of names")
 
+    num_classes = attrs.get("num_classes", BINARY_CLASSES)
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, int)
+        or not BINARY_CLASSES <= num_classes <= MAX_CLASSES
+    ):
+        raise ImageCacheError(path, f"attribute 'num_classes' is invalid: {num_classes!r}")
     datasets = _check_datasets(path, handle)
     label = np.asarray(datasets["label"][()])
-    if not np.isin(label, (0, 1)).all():
-        raise ImageCacheError(path, "dataset 'label' holds values other than 0 and 1")
+    if not np.isin(label, np.arange(num_classes)).all():
+        allowed = "0 and 1" if num_classes == BINARY_CLASSES else f"0..{num_classes - 1}"
+        raise ImageCacheError(path, f"dataset 'label' holds values other than {allowed}")
     subset = np.asarray(datasets["subset"][()]).astype(str)
     unknown = sorted(set(np.unique(subset).tolist()) - set(SUBSETS))
     if unknown:
@@ -539,6 +595,7 @@ def _read(path: Path, handle: h5py.File, load_images: bool) -> ImageCache:
         feature_order=feature_order,
         attrs=attrs,
         image_shape=(int(images_ds.shape[1]), int(images_ds.shape[2])),
+        num_classes=num_classes,
     )
 
 

@@ -88,8 +88,12 @@ def make_encoder(spec: Mapping[str, Any], features: Sequence[str]) -> Encoder:
         layout = block_layout(spec["layout"], len(order), spec["size"])
         return Encoder(spec=spec, features=order, reads="scaled", layout=layout)
     if kind == "text":
+        # .get: entries resolved before undefined_text existed print undefined values as zero.
         style = TextStyle(
-            font_path=spec["font_path"], font_size=spec["font_size"], decimals=spec["decimals"]
+            font_path=spec["font_path"],
+            font_size=spec["font_size"],
+            decimals=spec["decimals"],
+            undefined_text=spec.get("undefined_text"),
         )
         if spec["min_font_size"] is None:
             text_layout = equal_font_layout(

@@ -56,7 +56,8 @@ class ClassPredictions:
     @property
     def predicted(self) -> npt.NDArray[np.int64]:
         """The most probable class of each event (the lowest code on an exact tie)."""
-        return np.argmax(self.probabilities, axis=1).astype(np.int64)
+        predicted: npt.NDArray[np.int64] = np.argmax(self.probabilities, axis=1).astype(np.int64)
+        return predicted
 
     def to_frame(self, class_names: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per event: ``event_id``, ``label``, ``predicted`` and ``p_<class>`` columns.
@@ -65,9 +66,7 @@ class ClassPredictions:
         """
         names = [str(k) for k in range(self.num_classes)] if class_names is None else class_names
         if len(names) != self.num_classes:
-            raise ValueError(
-                f"{len(names)} class names given for a {self.num_classes}-class model"
-            )
+            raise ValueError(f"{len(names)} class names given for a {self.num_classes}-class model")
         frame = pd.DataFrame(
             {"event_id": self.event_id, "label": self.label, "predicted": self.predicted}
         )

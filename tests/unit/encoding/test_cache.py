@@ -432,3 +432,42 @@ def test_iter_image_chunks_checks_the_file_first(tmp_path: Path) -> None:
     (tmp_path / "text.h5").write_text("not hdf5")
     with pytest.raises(ImageCacheError, match="cannot read as HDF5"):
         next(cache.iter_image_chunks(tmp_path / "text.h5"))
+
+
+def test_multi_class_labels_round_trip_and_are_checked_against_num_classes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "iris.h5"
+    labels = np.arange(40) % 3
+    _write(path, label=labels, num_classes=3)
+    got = read_image_cache(path)
+    assert got.num_classes == 3
+    np.testing.assert_array_equal(got.label, labels)
+    # A binary cache keeps its old attributes: HiggsML caches are unchanged.
+    _write(tmp_path / "binary.h5")
+    binary = read_image_cache(tmp_path / "binary.h5")
+    assert binary.num_classes == 2
+    assert "num_classes" not in binary.attrs
+    with h5py.File(path, "a") as handle:
+        handle["label"][0] = 3
+    with pytest.raises(ImageCacheError, match=r"other than 0\.\.2"):
+        read_image_cache(path)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"label": np.full(40, 3), "num_classes": 3}, r"class codes 0\.\.2"),
+        ({"label": np.full(40, -1), "num_classes": 3}, r"class codes 0\.\.2"),
+        ({"num_classes": 1}, r"num_classes must be in 2\.\.127"),
+        ({"num_classes": 128}, r"num_classes must be in 2\.\.127"),
+        ({"extra_attrs": {"num_classes": 3}}, "reserved"),
+    ],
+)
+def test_write_rejects_labels_outside_the_classes(
+    tmp_path: Path, overrides: dict[str, Any], message: str
+) -> None:
+    path = tmp_path / "bad.h5"
+    with pytest.raises(ValueError, match=message):
+        _write(path, **overrides)
+    assert not path.exists()

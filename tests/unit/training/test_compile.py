@@ -20,7 +20,8 @@ def test_compiled_training_saves_plain_weights_and_scores_like_eager(
         settings, train_cache=caches["train"], val_cache=caches["val"], out_dir=tmp_path
     )
     keys = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
-    assert keys and not any("_compiled" in key or "_orig_mod" in key for key in keys)
+    assert keys
+    assert not any("_compiled" in key or "_orig_mod" in key for key in keys)
     scored = {k: caches[k] for k in ("val", "public", "private")}
     eager = predict_caches(checkpoint, scored)
     compiled = predict_caches(checkpoint, scored, compile_network=True)

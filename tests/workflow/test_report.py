@@ -1,0 +1,74 @@
+"""A tiny real run writes every report figure and the verdict; `--report` gathers them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.workflow.helpers import run_snakemake, tiny_config
+
+pytestmark = pytest.mark.workflow
+
+RUNS = ("pixels12_tiny", "gbt")
+
+
+def report_config() -> dict[str, Any]:
+    # Few folds and resamples: the analyses' numbers are tested in the unit tests.
+    return {**tiny_config(), "analysis": {"n_folds": 3, "n_bootstrap": 50}}
+
+
+@pytest.fixture(scope="module")
+def reported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("report")
+    run_snakemake(workdir, report_config(), "--cores", "2")
+    return workdir
+
+
+def test_every_figure_is_written(reported_run: Path) -> None:
+    figures = reported_run / "results/tiny/figures"
+    expected = [figures / "training_curves.png", figures / "fold_distributions.png"]
+    expected += [
+        figures / run / "seed_0" / f"{name}.png"
+        for run in RUNS
+        for name in ("score_distributions", "ams_vs_cut")
+    ]
+    for path in expected:
+        assert path.read_bytes()[:4] == b"\x89PNG", path
+        assert path.stat().st_size > 10_000, path
+
+
+def test_verdict_holds_every_experiment_with_an_uncertainty(reported_run: Path) -> None:
+    results = reported_run / "results/tiny"
+    verdict = pd.read_csv(results / "verdict.csv")
+    ours = verdict[verdict["source"] == "this run"]
+    assert sorted(ours["result"]) == ["gbt (gradient_boosted_trees)", "pixels12_tiny (cnn)"]
+    assert (ours[["public_unc", "private_unc"]] > 0).all().all()
+    assert ours["note"].str.startswith("bootstrap 68 % half-width").all()
+    summary = pd.read_csv(results / "summary.csv").set_index("experiment")
+    mean = ours.set_index("result")["private"]
+    assert mean["gbt (gradient_boosted_trees)"] == pytest.approx(summary.loc["gbt", "private_ams"])
+    page = (results / "verdict.md").read_text()
+    assert "**Verdict.** " in page
+    assert "NOT comparable" in page  # the tiny run's test set is a pseudo test set
+    assert (results / "verdict.html").read_text().count("<table>") == 6
+    analyses = pd.read_csv(results / "analyses.csv")
+    assert set(analyses["experiment"]) == set(RUNS)
+    assert analyses["value"].notna().all()
+    intervals = pd.read_csv(results / "intervals.csv")
+    assert len(intervals) == 11 * len(RUNS)
+    assert (intervals["n_resamples"] == 50).all()
+
+
+def test_report_is_one_html_file_with_every_figure(reported_run: Path) -> None:
+    target = reported_run / "results/tiny/report.html"
+    run_snakemake(reported_run, report_config(), "--report", str(target))
+    page = target.read_text()
+    assert len(page) > 200_000  # the figures are embedded, not linked
+    for name in ("score_distributions.png", "ams_vs_cut.png", "training_curves.png",
+                 "fold_distributions.png", "verdict.html", "intervals.csv"):  # fmt: skip
+        assert name in page, name
+    assert "Runs" in page
+    assert "Verdict" in page

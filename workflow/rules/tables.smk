@@ -1,0 +1,137 @@
+# The paper's small tables (Iris, Wine, any CSV table; REFERENCE.md section 5): split, text
+# images, a CNN per seed on true and on shuffled labels, tree baselines, one comparison.
+# The test rows are the image caches' `val` subset: training watches them but keeps the last
+# epoch (the config refuses another monitor), so nothing is chosen on them.
+
+
+rule split_table:
+    input:
+        get_table_files,
+    output:
+        train=f"{RESULTS}/tables/{{table}}/train.parquet",
+        test=f"{RESULTS}/tables/{{table}}/test.parquet",
+        summary=f"{RESULTS}/tables/{{table}}/split.json",
+    log:
+        f"{RESULTS}/logs/split_table/{{table}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        spec=get_table_spec,
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/split_table.py"
+
+
+rule encode_table_images:
+    input:
+        train=f"{RESULTS}/tables/{{table}}/train.parquet",
+        test=f"{RESULTS}/tables/{{table}}/test.parquet",
+        summary=f"{RESULTS}/tables/{{table}}/split.json",
+    output:
+        train=f"{RESULTS}/tables/{{table}}/images/train.h5",
+        val=f"{RESULTS}/tables/{{table}}/images/val.h5",
+        examples=report(
+            f"{RESULTS}/tables/{{table}}/images/examples.png",
+            caption="../report/table_examples.rst",
+            category="Small data sets",
+            labels={"table": "{table}", "figure": "example images"},
+        ),
+    log:
+        f"{RESULTS}/logs/encode_table_images/{{table}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        encoding=get_table_encoding,
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/encode_table_images.py"
+
+
+rule shuffle_table_labels:
+    input:
+        f"{RESULTS}/tables/{{table}}/images/train.h5",
+    output:
+        f"{RESULTS}/tables/{{table}}/images/train_shuffled/seed_{{seed}}.h5",
+    log:
+        f"{RESULTS}/logs/shuffle_table_labels/{{table}}_seed{{seed}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/shuffle_table_labels.py"
+
+
+rule train_table_model:
+    input:
+        train=get_table_training_images,
+        val=f"{RESULTS}/tables/{{table}}/images/val.h5",
+        summary=f"{RESULTS}/tables/{{table}}/split.json",
+    output:
+        checkpoint=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/model.ckpt",
+        metrics=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/metrics.csv",
+        config=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/train_config.json",
+        predictions=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/predictions.parquet",
+        accuracy=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/accuracy.json",
+    log:
+        f"{RESULTS}/logs/train_table_model/{{table}}_{{variant}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_table_model/{{table}}_{{variant}}_seed{{seed}}.tsv"
+    # One thread: two small trainings side by side use two cores better than one with two.
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        model=get_table_model,
+        recipe=get_table_recipe,
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/train_table_model.py"
+
+
+rule fit_table_baselines:
+    input:
+        train=f"{RESULTS}/tables/{{table}}/train.parquet",
+        test=f"{RESULTS}/tables/{{table}}/test.parquet",
+        summary=f"{RESULTS}/tables/{{table}}/split.json",
+    output:
+        f"{RESULTS}/tables/{{table}}/baselines.json",
+    log:
+        f"{RESULTS}/logs/fit_table_baselines/{{table}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        models=get_table_baseline_models,
+        seeds=get_table_baseline_seeds,
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/fit_table_baselines.py"
+
+
+rule summarise_tables:
+    input:
+        unpack(get_table_summary_inputs),
+    output:
+        csv=report(
+            f"{RESULTS}/tables_summary.csv",
+            caption="../report/tables.rst",
+            category="Small data sets",
+            labels={"table": "all", "figure": "paper vs study vs this run"},
+        ),
+        markdown=f"{RESULTS}/tables_summary.md",
+    log:
+        f"{RESULTS}/logs/summarise_tables/summarise_tables.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        references=get_table_references(),
+        tables=list(TABLES),
+        version=LIBRARY_VERSION,
+    script:
+        "../scripts/summarise_tables.py"

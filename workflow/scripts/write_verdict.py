@@ -1,0 +1,18 @@
+"""Rule write_verdict: claim vs study vs this run, the analyses and the bootstrap tables."""
+
+from supertml.logs import logged_step
+from supertml.reporting.report import write_verdict
+
+with logged_step(snakemake.log[0]):
+    write_verdict(
+        snakemake.input.scores,
+        snakemake.input.analyses,
+        snakemake.input.intervals,
+        snakemake.input.splits,
+        dataset=snakemake.params.dataset,
+        markdown_path=snakemake.output.markdown,
+        html_path=snakemake.output.html,
+        verdict_csv=snakemake.output.verdict,
+        analyses_csv=snakemake.output.analyses,
+        intervals_csv=snakemake.output.intervals,
+    )
