@@ -20,9 +20,7 @@ import pandas as pd
 import torch
 
 from supertml.encoding import read_image_cache
-from supertml.training.augment import intensity_jitter
-from supertml.training.model import ImageClassifier, load_classifier, to_unit_interval
-from supertml.training.predict import TTA_DEFAULT_LIGHTING
+from supertml.training.model import ImageClassifier, load_classifier
 
 __all__ = ["ClassPredictions", "class_probabilities", "predict_classes"]
 
@@ -78,21 +76,9 @@ class ClassPredictions:
 def class_probabilities(
     model: ImageClassifier, images: torch.Tensor, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Softmax probabilities ``[N, classes]`` of uint8 images ``[N, H, W]``, averaged over the
-    model's test-time augmentation copies (the recipe's lighting ranges, or fastai's default
-    0.2 / 0.2 when it trained without)."""
-    probability = torch.softmax(model(images).float(), dim=1)
-    n_copies = int(model.hparams["tta"])
-    if n_copies == 0:
-        return probability
-    ranges = (model.hparams["brightness"], model.hparams["contrast"])
-    brightness, contrast = ranges if any(ranges) else TTA_DEFAULT_LIGHTING
-    for _ in range(n_copies):
-        x = intensity_jitter(
-            to_unit_interval(images), brightness=brightness, contrast=contrast, generator=generator
-        )
-        probability += torch.softmax(model.network(model.normalise(x)).float(), dim=1)
-    return probability / (n_copies + 1)
+    """Softmax probabilities ``[N, classes]`` of uint8 images ``[N, H, W]`` with the model's
+    test-time augmentation (:meth:`ImageClassifier.tta_probabilities`)."""
+    return model.tta_probabilities(images, generator)
 
 
 @torch.inference_mode()

@@ -35,7 +35,18 @@ from supertml.training.backbone import (
 )
 from supertml.training.schedule import StagedOneCycle, discriminative_rates
 
-__all__ = ["ImageClassifier", "PretrainedWeightsError", "create_backbone", "to_unit_interval"]
+__all__ = [
+    "TTA_DEFAULT_LIGHTING",
+    "ImageClassifier",
+    "PretrainedWeightsError",
+    "create_backbone",
+    "load_classifier",
+    "to_unit_interval",
+]
+
+#: fastai's default max_lighting (brightness and contrast), the test-time augmentation of
+#: models trained without intensity augmentation.
+TTA_DEFAULT_LIGHTING = (0.2, 0.2)
 
 
 def to_unit_interval(images: torch.Tensor) -> torch.Tensor:
@@ -139,6 +150,28 @@ class ImageClassifier(pl.LightningModule):
             generator=generator,
         )
         return self.network(self.normalise(x))
+
+    def tta_probabilities(
+        self, images: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Softmax probabilities ``[N, classes]`` of uint8 images, averaged over the image and
+        the recipe's ``tta`` intensity-jittered copies (its brightness / contrast ranges, or
+        fastai's default lighting :data:`TTA_DEFAULT_LIGHTING` when it trained without)."""
+        probability = torch.softmax(self(images).float(), dim=1)
+        n_copies = int(self.hparams["tta"])
+        if n_copies == 0:
+            return probability
+        ranges = (self.hparams["brightness"], self.hparams["contrast"])
+        brightness, contrast = ranges if any(ranges) else TTA_DEFAULT_LIGHTING
+        for _ in range(n_copies):
+            x = intensity_jitter(
+                to_unit_interval(images),
+                brightness=brightness,
+                contrast=contrast,
+                generator=generator,
+            )
+            probability += torch.softmax(self.network(self.normalise(x)).float(), dim=1)
+        return probability / (n_copies + 1)
 
     def prepare_for_device(self, *, compile_network: bool) -> None:
         """channels_last weights on a GPU; ``torch.compile`` of the network if asked."""

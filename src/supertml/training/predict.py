@@ -17,16 +17,12 @@ import torch
 
 from supertml.encoding import read_image_cache
 from supertml.metrics import predictions_frame
-from supertml.training.augment import intensity_jitter
-from supertml.training.model import ImageClassifier, load_classifier, to_unit_interval
+from supertml.training.model import load_classifier
 
-__all__ = ["TTA_DEFAULT_LIGHTING", "predict_caches"]
+__all__ = ["predict_caches"]
 
 #: Bytes of uint8 images moved to the device at a time when scoring.
 CHUNK_BYTES = 1 << 30
-
-#: fastai's default max_lighting (brightness and contrast) for models trained without it.
-TTA_DEFAULT_LIGHTING = (0.2, 0.2)
 
 
 @torch.inference_mode()
@@ -73,7 +69,7 @@ def predict_caches(
             for start in range(0, len(chunk), batch_size):
                 with autocast:
                     parts.append(
-                        _signal_probability(model, chunk[start : start + batch_size], generator)
+                        model.tta_probabilities(chunk[start : start + batch_size], generator)[:, 1]
                     )
         scores = torch.cat(parts).double().cpu().numpy() if parts else np.empty(0)
         frames.append(
@@ -86,21 +82,3 @@ def predict_caches(
             )
         )
     return pd.concat(frames, ignore_index=True)
-
-
-def _signal_probability(
-    model: ImageClassifier, images: torch.Tensor, generator: torch.Generator
-) -> torch.Tensor:
-    """p(signal) of uint8 images, averaged over the model's test-time augmentation copies."""
-    probability = torch.softmax(model(images).float(), dim=1)[:, 1]
-    n_copies = int(model.hparams["tta"])
-    if n_copies == 0:
-        return probability
-    ranges = (model.hparams["brightness"], model.hparams["contrast"])
-    brightness, contrast = ranges if any(ranges) else TTA_DEFAULT_LIGHTING
-    for _ in range(n_copies):
-        x = intensity_jitter(
-            to_unit_interval(images), brightness=brightness, contrast=contrast, generator=generator
-        )
-        probability += torch.softmax(model.network(model.normalise(x)).float(), dim=1)[:, 1]
-    return probability / (n_copies + 1)
