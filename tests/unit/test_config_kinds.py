@@ -67,3 +67,12 @@ def test_baseline_kinds_get_their_own_defaults() -> None:
 def test_key_of_another_baseline_kind_is_rejected() -> None:
     with pytest.raises(ConfigError, match=r"baselines\.net: 'max_leaf_nodes' do\(es\) not apply"):
         validate_config(with_recipe({}, net={"kind": "fully_connected", "max_leaf_nodes": 31}))
+
+
+def test_study_row_must_name_a_row_of_the_study() -> None:
+    config = with_recipe({})
+    config["experiments"]["e"]["study_row"] = "7"
+    assert validate_config(config)["experiments"]["e"]["study_row"] == "7"
+    config["experiments"]["e"]["study_row"] = "2"  # the study's table has no row 2
+    with pytest.raises(ConfigError, match=r"experiments\.e\.study_row"):
+        validate_config(config)

@@ -134,6 +134,11 @@ rule write_verdict:
         runtime=10,
     params:
         dataset=DATASET,
+        study_rows={
+            name: experiment["study_row"]
+            for name, experiment in EXPERIMENTS.items()
+            if "study_row" in experiment
+        },
         version=LIBRARY_VERSION,
     script:
         "../scripts/write_verdict.py"

@@ -15,4 +15,5 @@ with logged_step(snakemake.log[0]):
         verdict_csv=snakemake.output.verdict,
         analyses_csv=snakemake.output.analyses,
         intervals_csv=snakemake.output.intervals,
+        study_rows=snakemake.params.study_rows,
     )
