@@ -353,6 +353,17 @@ def test_write_verdict_on_files(tmp_path: Path) -> None:
     assert html_page.count("<table>") == 6  # verdict, 2a, 2b, 2c, intervals, runs
     assert len(pd.read_csv(out["intervals.csv"])) == 22
     assert set(pd.read_csv(out["analyses.csv"])["experiment"]) == {"cnn_a", "gbt"}
+    # Each section quotes its own analysis: 2a the folds at the validation cut, 2b the
+    # test-optimised folds (their means differ; both analyses have a "fold mean" row).
+    record = json.loads(analysis_paths[0].read_text())
+    section_a = page[page.index("### 2a.") : page.index("### 2b.")]
+    section_b = page[page.index("### 2b.") : page.index("### 2c.")]
+    for name, section in (("test_size", section_a), ("test_optimisation", section_b)):
+        fold = record[name]["private"]["ams"]
+        assert f"{fold['mean']:.3f} ± {fold['std']:.3f}" in section.split("| cnn_a |")[1]
+    assert record["test_size"]["private"]["ams"]["mean"] != pytest.approx(
+        record["test_optimisation"]["private"]["ams"]["mean"]
+    )
 
 
 def test_write_verdict_needs_every_runs_files(tmp_path: Path) -> None:
