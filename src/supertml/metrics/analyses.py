@@ -49,6 +49,7 @@ __all__ = [
     "analyse_test_optimisation",
     "analyse_test_size",
     "bootstrap_ams",
+    "percentile_interval",
     "summarise_seeds",
 ]
 
@@ -687,24 +688,39 @@ def bootstrap_ams(
     counts = rng.multinomial(n, shares, size=n_resamples).astype(np.int64)
     s = _resampled_sums(rng, sig_w, counts[:, 0])
     b = _resampled_sums(rng, bkg_w, counts[:, 1])
-    values = ams(s, b, b_reg)
-    intervals = tuple(
-        (
-            level,
-            float(np.quantile(values, (1.0 - level) / 2.0)),
-            float(np.quantile(values, (1.0 + level) / 2.0)),
-        )
-        for level in checked_levels
+    return percentile_interval(
+        ams(s, b, b_reg), point=point, cut=cut, n_events=n, seed=seed, levels=checked_levels
     )
+
+
+def percentile_interval(
+    resampled: FloatArray,
+    *,
+    point: float,
+    cut: float,
+    n_events: int,
+    seed: int,
+    levels: Sequence[float] = DEFAULT_LEVELS,
+) -> BootstrapInterval:
+    """The :class:`BootstrapInterval` of resampled AMS values: their mean, sample std and
+    central percentile intervals at ``levels`` (Efron and Tibshirani 1993, ch. 13)."""
+    values = np.asarray(resampled, dtype=np.float64)
     return BootstrapInterval(
-        n_events=int(n),
-        cut=cut,
-        point=point,
-        n_resamples=n_resamples,
-        seed=seed,
+        n_events=int(n_events),
+        cut=float(cut),
+        point=float(point),
+        n_resamples=int(values.size),
+        seed=int(seed),
         mean=float(np.mean(values)),
         std=float(np.std(values, ddof=1)),
-        intervals=intervals,
+        intervals=tuple(
+            (
+                level,
+                float(np.quantile(values, (1.0 - level) / 2.0)),
+                float(np.quantile(values, (1.0 + level) / 2.0)),
+            )
+            for level in _check_levels(levels)
+        ),
     )
 
 

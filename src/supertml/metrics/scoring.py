@@ -33,6 +33,7 @@ __all__ = [
     "predictions_frame",
     "read_predictions",
     "score_predictions",
+    "subset_arrays",
     "validate_predictions",
 ]
 
@@ -177,7 +178,7 @@ def validate_predictions(frame: pd.DataFrame, source: str | Path) -> None:
         )
 
 
-def _subset_arrays(
+def subset_arrays(
     frame: pd.DataFrame, name: str
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
     """Scores, labels and weights of one subset."""
@@ -212,7 +213,7 @@ def score_predictions(
         If no validation event has score >= ``config.min_pred``.
     """
     validate_predictions(frame, source)
-    val_s, val_y, val_w = _subset_arrays(frame, "val")
+    val_s, val_y, val_w = subset_arrays(frame, "val")
     choice = choose_cut(
         val_s, val_y, val_w, top_perc=config.top_perc, min_pred=config.min_pred, b_reg=config.b_reg
     )
@@ -224,7 +225,7 @@ def score_predictions(
         "val_n_top": choice.n_top,
     }
     for name in ("public", "private"):
-        s, y, w = _subset_arrays(frame, name)
+        s, y, w = subset_arrays(frame, name)
         best, best_cut = max_ams(s, y, w, b_reg=config.b_reg)
         result[f"{name}_ams"] = ams_at_cut(s, y, w, choice.cut, b_reg=config.b_reg)
         result[f"{name}_ams_max"] = best

@@ -3,7 +3,6 @@
 from supertml.reporting.report import (
     BOOTSTRAP_UNC,
     SEED_UNC,
-    BootstrapMax,
     analyses_table,
     bootstrap_max_ams,
     bootstrap_run,
@@ -29,7 +28,6 @@ __all__ = [
     "BOOTSTRAP_UNC",
     "SEED_UNC",
     "SUMMARY_COLUMNS",
-    "BootstrapMax",
     "analyses_table",
     "bootstrap_max_ams",
     "bootstrap_run",

@@ -37,7 +37,14 @@ from supertml.metrics import (
     read_predictions,
     summarise_seeds,
 )
-from supertml.metrics.analyses import DEFAULT_LEVELS, ONE_SIGMA, JsonValue
+from supertml.metrics.analyses import (
+    DEFAULT_LEVELS,
+    ONE_SIGMA,
+    BootstrapInterval,
+    JsonValue,
+    percentile_interval,
+)
+from supertml.metrics.scoring import subset_arrays
 from supertml.reporting.figures import (
     plot_ams_vs_cut,
     plot_fold_distributions,
@@ -59,7 +66,6 @@ from supertml.reporting.verdict import (
 __all__ = [
     "BOOTSTRAP_UNC",
     "SEED_UNC",
-    "BootstrapMax",
     "analyses_table",
     "bootstrap_max_ams",
     "bootstrap_run",
@@ -188,41 +194,6 @@ def plot_run_figures(
 # Bootstrap of the double-luminosity values and of the test-scanned maxima
 
 
-@dataclass(frozen=True)
-class BootstrapMax:
-    """Bootstrap of the maximum AMS over all cuts, the cut re-scanned in every resample.
-
-    ``point``/``cut``: the maximum of the set itself and where it is reached. ``mean``/``std``
-    (ddof=1) and ``intervals`` ``(level, lower, upper)``: of the resampled maxima.
-    """
-
-    n_events: int
-    point: float
-    cut: float
-    n_resamples: int
-    seed: int
-    mean: float
-    std: float
-    intervals: tuple[tuple[float, float, float], ...]
-
-    def to_dict(self) -> dict[str, JsonValue]:
-        """JSON-ready dict, in the layout of :meth:`BootstrapInterval.to_dict`."""
-        return {
-            "n_events": self.n_events,
-            "point": self.point,
-            "cut": self.cut,
-            "n_resamples": self.n_resamples,
-            "seed": self.seed,
-            "mean": self.mean,
-            "std": self.std,
-            "std_ddof": 1,
-            "intervals": [
-                {"level": level, "lower": lower, "upper": upper}
-                for level, lower, upper in self.intervals
-            ],
-        }
-
-
 def bootstrap_max_ams(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -232,7 +203,7 @@ def bootstrap_max_ams(
     n_resamples: int = 1000,
     levels: Sequence[float] = DEFAULT_LEVELS,
     seed: int = 0,
-) -> BootstrapMax:
+) -> BootstrapInterval:
     """Percentile bootstrap of the test-scanned maximum AMS (Efron and Tibshirani 1993, ch. 13).
 
     Each resample draws the N events with replacement (weights unchanged, so the luminosity and
@@ -281,40 +252,14 @@ def bootstrap_max_ams(
         s = np.cumsum(counts * signal_w, axis=1)[:, ends]
         b = np.cumsum(counts * background_w, axis=1)[:, ends]
         maxima[start : start + k] = ams(s, b, b_reg).max(axis=1)
-    intervals = tuple(
-        (
-            level,
-            float(np.quantile(maxima, (1.0 - level) / 2.0)),
-            float(np.quantile(maxima, (1.0 + level) / 2.0)),
-        )
-        for level in checked
-    )
-    return BootstrapMax(
-        n_events=int(n),
-        point=float(point),
-        cut=float(point_cut),
-        n_resamples=int(n_resamples),
-        seed=int(seed),
-        mean=float(np.mean(maxima)),
-        std=float(np.std(maxima, ddof=1)),
-        intervals=intervals,
+    return percentile_interval(
+        maxima, point=point, cut=point_cut, n_events=n, seed=seed, levels=checked
     )
 
 
 def _stream_seed(seed: int, stream: int) -> int:
     """A reproducible 32-bit seed per (seed, stream), as analyse_predictions derives its own."""
     return int(np.random.SeedSequence([seed, _STREAM_OFFSET + stream]).generate_state(1)[0])
-
-
-def _subset_arrays(
-    frame: pd.DataFrame, name: str
-) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
-    part = frame[frame["subset"] == name]
-    return (
-        part["score"].to_numpy(dtype=np.float64),
-        part["label"].to_numpy(dtype=np.int64),
-        part["weight"].to_numpy(dtype=np.float64),
-    )
 
 
 def run_intervals(
@@ -339,7 +284,7 @@ def run_intervals(
     n_resamples = int(settings["n_bootstrap"])
     seed = int(settings["seed"])
     levels = DEFAULT_LEVELS
-    public, private = (_subset_arrays(frame, name) for name in _TEST_SUBSETS)
+    public, private = (subset_arrays(frame, name) for name in _TEST_SUBSETS)
     n_public, n_private = public[0].size, private[0].size
     factors = (n_public / (n_public + n_private), n_private / (n_public + n_private))
     scores = np.concatenate([public[0], private[0]])
