@@ -26,6 +26,7 @@ __all__ = [
     "PreparedSplits",
     "PreprocessingPreset",
     "StandardScaler",
+    "defined_mean_std",
     "fit_standard_scaler",
     "model_matrix",
     "physical_frame",
@@ -85,6 +86,28 @@ class StandardScaler:
         return out
 
 
+def defined_mean_std(
+    raw: npt.NDArray[np.float64], defined: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per-column mean and population standard deviation (ddof=0) over the ``defined`` entries
+    of ``raw [N, F]``.
+
+    A column that is constant, or never defined, gets std 1 (and mean 0 if never defined):
+    dividing by zero would give inf/NaN, whereas std 1 leaves it constant (0 after centring),
+    i.e. carrying no information, which is what it carries in the training data.
+    """
+    count = defined.sum(axis=0)
+    seen = np.maximum(count, 1)  # a never-defined column gets mean 0 and std 1
+    mean = np.where(defined, raw, 0.0).sum(axis=0) / seen
+    variance = (np.where(defined, raw - mean, 0.0) ** 2).sum(axis=0) / seen
+    # Test constancy exactly (max == min) instead of std == 0: rounding leaves a tiny nonzero
+    # std for a constant column, and dividing by it would blow up noise.
+    highest = np.where(defined, raw, -np.inf).max(axis=0, initial=-np.inf)
+    lowest = np.where(defined, raw, np.inf).min(axis=0, initial=np.inf)
+    std = np.where((count == 0) | (highest == lowest), 1.0, np.sqrt(variance))
+    return mean, std
+
+
 def fit_standard_scaler(train: pd.DataFrame, features: Sequence[str]) -> StandardScaler:
     """Fit mean and population standard deviation (ddof=0) of each feature on defined values.
 
@@ -104,18 +127,7 @@ def fit_standard_scaler(train: pd.DataFrame, features: Sequence[str]) -> Standar
             "fit_standard_scaler: training features hold NaN or infinite values; expected raw "
             "features with -999.0 for undefined values"
         )
-    defined = raw != MISSING_VALUE
-    count = defined.sum(axis=0)
-    seen = np.maximum(count, 1)  # a never-defined feature gets mean 0 and std 1
-    values = np.where(defined, raw, 0.0)
-    mean = values.sum(axis=0) / seen
-    variance = (np.where(defined, raw - mean, 0.0) ** 2).sum(axis=0) / seen
-    std = np.sqrt(variance)
-    # Test constancy exactly (max == min) instead of std == 0: rounding leaves a tiny nonzero
-    # std for a constant column, and dividing by it would blow up noise.
-    highest = np.where(defined, raw, -np.inf).max(axis=0, initial=-np.inf)
-    lowest = np.where(defined, raw, np.inf).min(axis=0, initial=np.inf)
-    std = np.where((count == 0) | (highest == lowest), 1.0, std)
+    mean, std = defined_mean_std(raw, raw != MISSING_VALUE)
     return StandardScaler(
         features=names,
         mean=tuple(float(value) for value in mean),

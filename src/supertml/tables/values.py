@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from supertml.data.preprocess import defined_mean_std
 from supertml.encoding.text import TextStyle, format_values
 from supertml.tables.loading import TabularSplits
 
@@ -123,20 +124,13 @@ def fit_table_scaler(train: pd.DataFrame) -> TableScaler:
 
     Pass training rows only (REFERENCE.md section 5). A column that is constant or never present
     gets std 1 (and mean 0 if never present), so it stays constant instead of dividing by zero,
-    as :func:`supertml.data.preprocess.fit_standard_scaler` does for HiggsML.
+    with the statistics of :func:`supertml.data.preprocess.fit_standard_scaler` (missing = NaN
+    here, -999.0 there).
     """
     values = train.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isinf(values).any():
         raise ValueError("fit_table_scaler: training values hold infinities")
-    present = ~np.isnan(values)
-    count = present.sum(axis=0)
-    filled = np.where(present, values, 0.0)
-    mean = filled.sum(axis=0) / np.maximum(count, 1)
-    variance = (np.where(present, values - mean, 0.0) ** 2).sum(axis=0) / np.maximum(count, 1)
-    # Constancy is tested exactly: rounding leaves a tiny nonzero std for a constant column.
-    highest = np.where(present, values, -np.inf).max(axis=0, initial=-np.inf)
-    lowest = np.where(present, values, np.inf).min(axis=0, initial=np.inf)
-    std = np.where((count == 0) | (highest == lowest), 1.0, np.sqrt(variance))
+    mean, std = defined_mean_std(values, ~np.isnan(values))
     return TableScaler(
         features=tuple(str(name) for name in train.columns),
         mean=tuple(float(v) for v in mean),
