@@ -20,7 +20,8 @@ import pandas as pd
 import torch
 
 from supertml.encoding import read_image_cache
-from supertml.training.model import ImageClassifier, load_classifier
+from supertml.training.model import ImageClassifier
+from supertml.training.predict import cache_probabilities, inference_model
 
 __all__ = ["ClassPredictions", "class_probabilities", "predict_classes"]
 
@@ -97,11 +98,7 @@ def predict_classes(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    torch.set_num_threads(threads)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = load_classifier(checkpoint, device)
-    model.eval()
-    model.prepare_for_device(compile_network=False)
+    model = inference_model(checkpoint, threads=threads)
     contents = read_image_cache(cache)
     n_classes = int(model.hparams["num_classes"])
     if contents.num_classes > n_classes:
@@ -110,16 +107,9 @@ def predict_classes(
             f"apart only {n_classes}"
         )
     assert contents.images is not None  # read with images
-    images = torch.from_numpy(contents.images)
-    generator = torch.Generator(device=device).manual_seed(tta_seed)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-    parts = []
-    for start in range(0, len(contents), batch_size):
-        with autocast:
-            batch = images[start : start + batch_size].to(device)
-            parts.append(class_probabilities(model, batch, generator).float())
-    probabilities = (
-        torch.cat(parts).double().cpu().numpy() if parts else np.empty((0, n_classes), np.float64)
+    generator = torch.Generator(device=model.device).manual_seed(tta_seed)
+    probabilities = cache_probabilities(
+        model, contents.images, batch_size=batch_size, generator=generator
     )
     return ClassPredictions(
         event_id=contents.event_id.astype(np.int64),

@@ -12,20 +12,67 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import torch
 
 from supertml.encoding import read_image_cache
 from supertml.metrics import predictions_frame
-from supertml.training.model import load_classifier
+from supertml.training.model import ImageClassifier, load_classifier
 
-__all__ = ["predict_caches"]
+__all__ = ["CHUNK_BYTES", "cache_probabilities", "inference_model", "predict_caches"]
 
 #: Bytes of uint8 images moved to the device at a time when scoring.
 CHUNK_BYTES = 1 << 30
 
 
+def inference_model(
+    checkpoint: str | Path, *, threads: int = 1, compile_network: bool = False
+) -> ImageClassifier:
+    """A trained classifier ready to score: on the GPU when there is one, in eval mode,
+    channels_last there, compiled if asked."""
+    torch.set_num_threads(threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = load_classifier(checkpoint, device)
+    model.eval()
+    model.prepare_for_device(compile_network=compile_network)
+    return model
+
+
 @torch.inference_mode()
+def cache_probabilities(
+    model: ImageClassifier,
+    images: npt.NDArray[np.uint8],
+    *,
+    batch_size: int,
+    generator: torch.Generator,
+) -> npt.NDArray[np.float64]:
+    """Class probabilities ``[N, classes]`` of uint8 images ``[N, H, W]`` held on the host,
+    with the model's test-time augmentation, in batches of ``batch_size``.
+
+    The images go to the device in chunks of about :data:`CHUNK_BYTES` (few, large transfers)
+    and the probabilities stay there until the end: no host synchronisation per batch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    n_classes = int(model.hparams["num_classes"])
+    if len(images) == 0:
+        return np.empty((0, n_classes), dtype=np.float64)
+    host = torch.from_numpy(images)
+    per_chunk = max(batch_size, CHUNK_BYTES // max(1, host[0].numel()) // batch_size * batch_size)
+    autocast = torch.autocast(
+        model.device.type, dtype=torch.bfloat16, enabled=model.device.type == "cuda"
+    )
+    parts = []
+    for first in range(0, len(host), per_chunk):
+        chunk = host[first : first + per_chunk].to(model.device)
+        for start in range(0, len(chunk), batch_size):
+            with autocast:
+                parts.append(model.tta_probabilities(chunk[start : start + batch_size], generator))
+    probabilities: npt.NDArray[np.float64] = torch.cat(parts).double().cpu().numpy()
+    return probabilities
+
+
 def predict_caches(
     checkpoint: str | Path,
     caches: Mapping[str, str | Path],
@@ -43,42 +90,26 @@ def predict_caches(
     ``compile_network``: ``torch.compile`` the network first (pays off for large test sets on
     a GPU).
     """
-    torch.set_num_threads(threads)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = load_classifier(checkpoint, device)
-    model.eval()
-    model.prepare_for_device(compile_network=compile_network)
+    model = inference_model(checkpoint, threads=threads, compile_network=compile_network)
     if model.hparams["num_classes"] != 2:
         raise ValueError(
             f"{checkpoint}: a {model.hparams['num_classes']}-class model has no p(signal)"
         )
-    generator = torch.Generator(device=device).manual_seed(tta_seed)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    generator = torch.Generator(device=model.device).manual_seed(tta_seed)
     frames = []
     for subset, path in caches.items():
         cache = read_image_cache(path)
-        images = torch.from_numpy(cache.images)
-        # Copy to the device in chunks of about CHUNK_BYTES (few, large transfers) and keep
-        # the scores there until the end: no host synchronisation per batch.
-        per_chunk = max(
-            batch_size, CHUNK_BYTES // max(1, images[0].numel()) // batch_size * batch_size
+        assert cache.images is not None  # read with images
+        probabilities = cache_probabilities(
+            model, cache.images, batch_size=batch_size, generator=generator
         )
-        parts = []
-        for first in range(0, len(cache), per_chunk):
-            chunk = images[first : first + per_chunk].to(device)
-            for start in range(0, len(chunk), batch_size):
-                with autocast:
-                    parts.append(
-                        model.tta_probabilities(chunk[start : start + batch_size], generator)[:, 1]
-                    )
-        scores = torch.cat(parts).double().cpu().numpy() if parts else np.empty(0)
         frames.append(
             predictions_frame(
                 subset,
                 event_id=cache.event_id,
                 label=cache.label,
                 weight=cache.weight,
-                score=scores,
+                score=probabilities[:, 1],
             )
         )
     return pd.concat(frames, ignore_index=True)
