@@ -82,24 +82,6 @@ BASELINE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     },
 }
 
-#: Recipe keys every kind takes (defaults filled by the schema).
-_RECIPE_COMMON = (
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "weight_decay",
-    "lr_find",
-    "lr_find_steps",
-    "signal_copies",
-    "loss_weights",
-    "brightness",
-    "contrast",
-    "tta",
-    "monitor",
-    "compile",
-    "devices",
-)
-
 #: experiment field -> the config section whose entry it names.
 _EXPERIMENT_REFERENCES: Mapping[str, str] = {
     "preprocessing": "preprocessing",
@@ -114,6 +96,18 @@ def _load_schema() -> dict[str, Any]:
     with SCHEMA_PATH.open() as handle:
         schema: dict[str, Any] = yaml.safe_load(handle)
     return schema
+
+
+def _with_common_keys(
+    section: str, kind_defaults: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each kind's keys: its own (with defaults) plus the keys every kind of ``section`` takes,
+    i.e. the schema's keys of an entry that no kind claims for itself (the schema fills their
+    defaults)."""
+    entry = _load_schema()["properties"][section]["additionalProperties"]["properties"]
+    claimed = {key for defaults in kind_defaults.values() for key in defaults} | {"kind"}
+    common = dict.fromkeys(key for key in entry if key not in claimed)
+    return {kind: {**common, **defaults} for kind, defaults in kind_defaults.items()}
 
 
 def _with_defaults(validator_class: type[Any]) -> type[Any]:
@@ -178,15 +172,10 @@ def _resolve_kinds(
 def _check_kinds(config: dict[str, Any]) -> list[str]:
     problems = _resolve_kinds(config, "encodings", ENCODING_DEFAULTS)
     problems += _resolve_kinds(config, "orderings", ORDERING_DEFAULTS)
-    recipe_keys = {
-        kind: {**dict.fromkeys(_RECIPE_COMMON), **defaults}
-        for kind, defaults in RECIPE_DEFAULTS.items()
-    }
-    problems += _resolve_kinds(config, "recipes", recipe_keys)
-    baseline_keys = {
-        kind: {"preprocessing": None, **defaults} for kind, defaults in BASELINE_DEFAULTS.items()
-    }
-    problems += _resolve_kinds(config, "baselines", baseline_keys)
+    problems += _resolve_kinds(config, "recipes", _with_common_keys("recipes", RECIPE_DEFAULTS))
+    problems += _resolve_kinds(
+        config, "baselines", _with_common_keys("baselines", BASELINE_DEFAULTS)
+    )
     for name, entry in config.get("encodings", {}).items():
         low = entry.get("min_font_size")
         if low is not None and low > entry["font_size"]:
