@@ -24,6 +24,8 @@
 #   results/{dataset}/tables/{table}/baselines.json     random forest, boosted trees (+ shuffled)
 #   results/{dataset}/tables_summary.{csv,md}           small tables: paper vs study vs this run
 #   results/{dataset}/logs/{rule}/...                   one log per job
+#   results/{dataset}/benchmarks/{rule}/...tsv          its wall time, peak memory, I/O
+#   resources/weights/{architecture}.safetensors        pretrained weights, fetched once
 # Baselines share runs/ and scores/ with the CNN experiments under their own names.
 # `snakemake --report results/{dataset}/report.html` gathers every figure and table into one page.
 

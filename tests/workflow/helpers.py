@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +16,14 @@ SAMPLE = REPO / "resources" / "higgsml-sample" / "atlas-higgs-challenge-2014-v2-
 
 
 def run_snakemake(
-    workdir: Path, config: dict[str, Any] | Path, *args: str, check: bool = True
+    workdir: Path,
+    config: dict[str, Any] | Path,
+    *args: str,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run snakemake on the repository's Snakefile inside ``workdir`` with ``config``."""
+    """Run snakemake on the repository's Snakefile inside ``workdir`` with ``config`` (and
+    ``env`` added to the environment)."""
     if isinstance(config, dict):
         config_path = workdir / "config.yaml"
         config_path.write_text(yaml.safe_dump(config))
@@ -32,8 +36,8 @@ def run_snakemake(
         "--configfile", str(config_path),
         *args,
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    environment = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if check and result.returncode != 0:
         pytest.fail(f"snakemake failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
@@ -52,9 +56,3 @@ def tiny_config(dataset_path: Path = SAMPLE) -> dict[str, Any]:
         },
         "baselines": {"gbt": {"kind": "gradient_boosted_trees", "max_iter": 20}},
     }
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """Parse the 'Job stats' table of a dry run into {rule: count}."""
-    table = output.split("Job stats:")[1].split("total", maxsplit=1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.MULTILINE)}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.helpers import REPO, job_counts, run_snakemake, tiny_config
+from supertml.cluster.plan import job_counts
+from tests.workflow.helpers import REPO, run_snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 

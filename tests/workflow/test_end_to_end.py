@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from supertml.cluster.devices import GPU_COUNT_ENV, LOCK_DIR_ENV
+from supertml.cluster.plan import job_counts
 from supertml.metrics import read_predictions
 from supertml.reporting import SUMMARY_COLUMNS
-from tests.workflow.helpers import job_counts, run_snakemake, tiny_config
+from tests.workflow.helpers import run_snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 
@@ -24,7 +26,9 @@ SCORE_KEYS = {
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = tmp_path_factory.mktemp("e2e")
-    run_snakemake(workdir, tiny_config(), "--cores", "2")
+    # A pretended one-GPU workstation: GPU jobs claim device 0 (they still run on the CPU).
+    gpus = {GPU_COUNT_ENV: "1", LOCK_DIR_ENV: str(workdir / "gpu-locks")}
+    run_snakemake(workdir, tiny_config(), "--cores", "2", "--resources", "gpu=1", env=gpus)
     return workdir
 
 
@@ -61,6 +65,15 @@ def test_cnn_run_wrote_checkpoint_metrics_and_logs(finished_run: Path) -> None:
         "split_events", "prepare_features", "encode_images", "train_model",
         "predict_model", "train_baseline", "score_predictions", "summarise_scores",
     }  # fmt: skip
+
+
+def test_gpu_jobs_claimed_the_workstation_gpu(finished_run: Path) -> None:
+    logs = finished_run / "results/tiny/logs"
+    for rule in ("train_model", "predict_model"):
+        (log,) = (logs / rule).glob("*.log")
+        assert "claimed GPU 0 (CUDA_VISIBLE_DEVICES=0)" in log.read_text(), rule
+    (baseline_log,) = (logs / "train_baseline").glob("*.log")
+    assert "claimed GPU" not in baseline_log.read_text()
 
 
 def test_editing_one_encoding_reruns_only_what_depends_on_it(finished_run: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 import yaml
 from sklearn.datasets import load_iris
 
-from tests.workflow.helpers import REPO, job_counts, run_snakemake, tiny_config
+from supertml.cluster.plan import job_counts
+from tests.workflow.helpers import REPO, run_snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 

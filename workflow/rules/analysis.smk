@@ -8,9 +8,11 @@ rule analyse_predictions:
         f"{RESULTS}/analyses/{{experiment}}/seed_{{seed}}.json",
     log:
         f"{RESULTS}/logs/analyse_predictions/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/analyse_predictions/{{experiment}}_seed{{seed}}.tsv"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=1000,
+        runtime=15,
     params:
         scoring=config["scoring"],
         analysis=config["analysis"],

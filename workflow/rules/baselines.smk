@@ -9,11 +9,13 @@ rule train_baseline:
         info=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/baseline_info.json",
     log:
         f"{RESULTS}/logs/train_baseline/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train_baseline/{{experiment}}_seed{{seed}}.tsv"
     wildcard_constraints:
         experiment=BASELINE_EXPERIMENT,
     threads: 2
     resources:
-        mem_mb=8000,
+        mem_mb=4000,
         runtime=60,
     params:
         baseline=get_baseline,

@@ -1,7 +1,13 @@
 # Configuration checks, wildcard constraints and input helpers shared by all rules.
+#
+# Resources: a CPU rule's mem_mb and runtime are about twice the peak memory and at least five
+# times the wall time its jobs took on the full 818,238-event data set on 2 cores (the
+# rehearsal, bench/RESULTS.md) - the largest input this workflow reads. GPU rules size theirs
+# from their images and network (supertml.cluster.requests); every retry asks for more.
 import re
 
 import supertml
+from supertml.cluster import requests
 from supertml.config import validate_config
 from supertml.constants import SUBSETS
 
@@ -15,6 +21,15 @@ EXPERIMENTS = config["experiments"]
 BASELINES = config["baselines"]
 # Library version in params: a new release that changes outputs reruns what it produced.
 LIBRARY_VERSION = supertml.__version__
+# Pretrained weights, shared by every data set: fetched once, read by every training job.
+WEIGHTS = "resources/weights"
+FETCHED_ARCHITECTURES = sorted(
+    {
+        model["architecture"]
+        for model in config["models"].values()
+        if model["pretrained"] and not model["weights_file"]
+    }
+)
 
 
 def _alternatives(names):
@@ -155,6 +170,17 @@ def get_encoder_input(wildcards):
     return f"{prepared}/{wildcards.subset}.parquet"
 
 
+def _model(name):
+    """A model entry; pretrained without a weights_file reads what fetch_weights saved."""
+    model = config["models"][name]
+    if model["pretrained"] and not model["weights_file"]:
+        return {
+            **model,
+            "weights_file": f"{WEIGHTS}/{model['architecture']}.safetensors",
+        }
+    return model
+
+
 def get_experiment(wildcards):
     """The experiment with every name it uses resolved to its config entry."""
     experiment = EXPERIMENTS[wildcards.experiment]
@@ -163,14 +189,43 @@ def get_experiment(wildcards):
         "preprocessing": experiment["preprocessing"],
         "ordering": experiment["ordering"],
         "encoding": config["encodings"][experiment["encoding"]],
-        "model": config["models"][experiment["model"]],
+        "model": _model(experiment["model"]),
         "recipe": config["recipes"][experiment["recipe"]],
     }
 
 
+def get_training_weights(wildcards):
+    """The fetched weights file a pretrained experiment starts from (none otherwise)."""
+    model = _model(EXPERIMENTS[wildcards.experiment]["model"])
+    return [model["weights_file"]] if model["pretrained"] else []
+
+
 def get_training_gpus(wildcards):
-    """GPUs of one training job: the recipe's DDP devices (a SLURM gres request)."""
+    """GPUs of one training job: the recipe's DDP devices (SLURM's --gpus)."""
     return config["recipes"][EXPERIMENTS[wildcards.experiment]["recipe"]]["devices"]
+
+
+# Requests that depend on the images: Snakemake evaluates them once the caches exist (a dry
+# run shows <TBD>), and again with a higher attempt for a retry.
+def get_training_mem_mb(wildcards, input, attempt):
+    return requests.training_memory_mb(input.train, input.val, attempt)
+
+
+def get_training_runtime(wildcards, input, attempt):
+    return requests.training_runtime_minutes(
+        get_experiment(wildcards), input.train, input.val, attempt
+    )
+
+
+def get_prediction_mem_mb(wildcards, attempt):
+    return requests.prediction_memory_mb(attempt)
+
+
+def get_prediction_runtime(wildcards, input, attempt):
+    caches = [input[subset] for subset in get_scored_images(wildcards)]
+    return requests.prediction_runtime_minutes(
+        get_experiment(wildcards), caches, attempt
+    )
 
 
 def get_baseline(wildcards):

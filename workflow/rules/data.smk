@@ -9,9 +9,11 @@ rule split_events:
         summary=f"{RESULTS}/splits/summary.json",
     log:
         f"{RESULTS}/logs/split_events/split_events.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/split_events/split_events.tsv"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=2000,
+        runtime=15,
     params:
         split=config["split"],
         dataset=DATASET,
@@ -36,9 +38,11 @@ rule prepare_features:
         features=f"{RESULTS}/prepared/{{preprocessing}}/features.json",
     log:
         f"{RESULTS}/logs/prepare_features/{{preprocessing}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/prepare_features/{{preprocessing}}.tsv"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=3000,
+        runtime=15,
     params:
         preset=get_preprocessing,
         version=LIBRARY_VERSION,
@@ -48,15 +52,19 @@ rule prepare_features:
 
 if config["dataset"]["url"]:
 
+    # On the machine Snakemake runs on (a cluster's head node): compute nodes are often offline.
+    localrules:
+        download_events,
+
     rule download_events:
         output:
             config["dataset"]["path"],
         log:
             f"{RESULTS}/logs/download_events/download_events.log",
-        resources:
-            mem_mb=1000,
-            runtime=60,
+        benchmark:
+            f"{RESULTS}/benchmarks/download_events/download_events.tsv"
         params:
             url=config["dataset"]["url"],
+            events=config["dataset"]["events"],
         script:
             "../scripts/download_events.py"

@@ -8,8 +8,10 @@ rule score_predictions:
         f"{RESULTS}/scores/{{experiment}}/seed_{{seed}}.json",
     log:
         f"{RESULTS}/logs/score_predictions/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/score_predictions/{{experiment}}_seed{{seed}}.tsv"
     resources:
-        mem_mb=4000,
+        mem_mb=1000,
         runtime=10,
     params:
         scoring=config["scoring"],
@@ -32,6 +34,8 @@ rule summarise_scores:
         markdown=f"{RESULTS}/summary.md",
     log:
         f"{RESULTS}/logs/summarise_scores/summarise_scores.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/summarise_scores/summarise_scores.tsv"
     resources:
         mem_mb=2000,
         runtime=10,

@@ -10,10 +10,12 @@ rule order_features:
         f"{RESULTS}/orderings/{{preprocessing}}/{{ordering}}.json",
     log:
         f"{RESULTS}/logs/order_features/{{preprocessing}}_{{ordering}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/order_features/{{preprocessing}}_{{ordering}}.tsv"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=1000,
+        runtime=15,
     params:
         spec=get_ordering,
         version=LIBRARY_VERSION,
@@ -30,9 +32,11 @@ rule encode_images:
         f"{RESULTS}/images/{{preprocessing}}/{{encoding}}/{{ordering}}/{{subset}}.h5",
     log:
         f"{RESULTS}/logs/encode_images/{{preprocessing}}_{{encoding}}_{{ordering}}_{{subset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/encode_images/{{preprocessing}}_{{encoding}}_{{ordering}}_{{subset}}.tsv"
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=2000,
+        runtime=30,
     params:
         encoding=get_encoding,
         version=LIBRARY_VERSION,
@@ -57,6 +61,8 @@ rule plot_panel:
         ),
     log:
         f"{RESULTS}/logs/plot_panel/{{preprocessing}}_{{encoding}}_{{ordering}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_panel/{{preprocessing}}_{{encoding}}_{{ordering}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,

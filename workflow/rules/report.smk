@@ -23,8 +23,10 @@ rule plot_run:
         ),
     log:
         f"{RESULTS}/logs/plot_run/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_run/{{experiment}}_seed{{seed}}.tsv"
     resources:
-        mem_mb=4000,
+        mem_mb=2000,
         runtime=10,
     params:
         b_reg=config["scoring"]["b_reg"],
@@ -41,9 +43,11 @@ rule bootstrap_analyses:
         f"{RESULTS}/intervals/{{experiment}}/seed_{{seed}}.json",
     log:
         f"{RESULTS}/logs/bootstrap_analyses/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bootstrap_analyses/{{experiment}}_seed{{seed}}.tsv"
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=1000,
+        runtime=15,
     params:
         version=LIBRARY_VERSION,
     script:
@@ -62,6 +66,8 @@ rule plot_training_curves:
         ),
     log:
         f"{RESULTS}/logs/plot_training_curves/plot_training_curves.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_training_curves/plot_training_curves.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -85,6 +91,8 @@ rule plot_fold_distributions:
         ),
     log:
         f"{RESULTS}/logs/plot_fold_distributions/plot_fold_distributions.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_fold_distributions/plot_fold_distributions.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -129,6 +137,8 @@ rule write_verdict:
         ),
     log:
         f"{RESULTS}/logs/write_verdict/write_verdict.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/write_verdict/write_verdict.tsv"
     resources:
         mem_mb=2000,
         runtime=10,

@@ -13,6 +13,8 @@ rule split_table:
         summary=f"{RESULTS}/tables/{{table}}/split.json",
     log:
         f"{RESULTS}/logs/split_table/{{table}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/split_table/{{table}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -39,6 +41,8 @@ rule encode_table_images:
         ),
     log:
         f"{RESULTS}/logs/encode_table_images/{{table}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/encode_table_images/{{table}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -56,6 +60,8 @@ rule shuffle_table_labels:
         f"{RESULTS}/tables/{{table}}/images/train_shuffled/seed_{{seed}}.h5",
     log:
         f"{RESULTS}/logs/shuffle_table_labels/{{table}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/shuffle_table_labels/{{table}}_seed{{seed}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -102,6 +108,8 @@ rule fit_table_baselines:
         f"{RESULTS}/tables/{{table}}/baselines.json",
     log:
         f"{RESULTS}/logs/fit_table_baselines/{{table}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fit_table_baselines/{{table}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
@@ -126,6 +134,8 @@ rule summarise_tables:
         markdown=f"{RESULTS}/tables_summary.md",
     log:
         f"{RESULTS}/logs/summarise_tables/summarise_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/summarise_tables/summarise_tables.tsv"
     resources:
         mem_mb=2000,
         runtime=10,

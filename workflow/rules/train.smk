@@ -1,9 +1,30 @@
-# CNN training and prediction: the jobs that want a GPU on a cluster.
+# CNN training and prediction: the jobs that want a GPU on a cluster. Requests are sized from
+# the images a job holds and pushes through its network (supertml.cluster.requests), and grow
+# with every retry; a retried training resumes from its last epoch checkpoint.
+
+
+# Downloads run where Snakemake runs (a cluster's head node): compute nodes are often offline.
+localrules:
+    fetch_weights,
+
+
+rule fetch_weights:
+    output:
+        f"{WEIGHTS}/{{architecture}}.safetensors",
+    log:
+        f"{RESULTS}/logs/fetch_weights/{{architecture}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fetch_weights/{{architecture}}.tsv"
+    wildcard_constraints:
+        architecture=_alternatives(FETCHED_ARCHITECTURES),
+    script:
+        "../scripts/fetch_weights.py"
 
 
 rule train_model:
     input:
         unpack(get_training_images),
+        weights=get_training_weights,
     output:
         checkpoint=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/model.ckpt",
         metrics=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/metrics.csv",
@@ -17,8 +38,8 @@ rule train_model:
     threads: 4
     resources:
         gpu=get_training_gpus,
-        mem_mb=32000,
-        runtime=720,
+        mem_mb=get_training_mem_mb,
+        runtime=get_training_runtime,
     params:
         experiment=get_experiment,
         b_reg=config["scoring"]["b_reg"],
@@ -35,13 +56,15 @@ rule predict_model:
         f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
     log:
         f"{RESULTS}/logs/predict_model/{{experiment}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/predict_model/{{experiment}}_seed{{seed}}.tsv"
     wildcard_constraints:
         experiment=CNN_EXPERIMENT,
     threads: 4
     resources:
         gpu=1,
-        mem_mb=32000,
-        runtime=120,
+        mem_mb=get_prediction_mem_mb,
+        runtime=get_prediction_runtime,
     params:
         version=LIBRARY_VERSION,
     script:

@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+from supertml.cluster.devices import claimed_gpus
 from supertml.logs import logged_step
 from supertml.steps import train_experiment
 
-with logged_step(snakemake.log[0]):
+# On a workstation with several GPUs each concurrent job takes its own (SLURM assigns them).
+with logged_step(snakemake.log[0]), claimed_gpus(snakemake.resources.gpu):
     train_experiment(
         snakemake.params.experiment,
         seed=int(snakemake.wildcards.seed),

@@ -16,11 +16,17 @@ import numpy.typing as npt
 import pandas as pd
 import torch
 
-from supertml.encoding import read_image_cache
+from supertml.encoding import iter_image_chunks, read_image_cache
 from supertml.metrics import predictions_frame
 from supertml.training.model import ImageClassifier, load_classifier
 
-__all__ = ["CHUNK_BYTES", "cache_probabilities", "inference_model", "predict_caches"]
+__all__ = [
+    "CHUNK_BYTES",
+    "cache_probabilities",
+    "inference_model",
+    "predict_caches",
+    "transfer_events",
+]
 
 #: Bytes of uint8 images moved to the device at a time when scoring.
 CHUNK_BYTES = 1 << 30
@@ -37,6 +43,11 @@ def inference_model(
     model.eval()
     model.prepare_for_device(compile_network=compile_network)
     return model
+
+
+def transfer_events(image_pixels: int, batch_size: int) -> int:
+    """Events per host-to-device transfer: about :data:`CHUNK_BYTES`, whole batches."""
+    return max(batch_size, CHUNK_BYTES // max(1, image_pixels) // batch_size * batch_size)
 
 
 @torch.inference_mode()
@@ -59,7 +70,7 @@ def cache_probabilities(
     if len(images) == 0:
         return np.empty((0, n_classes), dtype=np.float64)
     host = torch.from_numpy(images)
-    per_chunk = max(batch_size, CHUNK_BYTES // max(1, host[0].numel()) // batch_size * batch_size)
+    per_chunk = transfer_events(host[0].numel(), batch_size)
     autocast = torch.autocast(
         model.device.type, dtype=torch.bfloat16, enabled=model.device.type == "cuda"
     )
@@ -98,11 +109,22 @@ def predict_caches(
     generator = torch.Generator(device=model.device).manual_seed(tta_seed)
     frames = []
     for subset, path in caches.items():
-        cache = read_image_cache(path)
-        assert cache.images is not None  # read with images
-        probabilities = cache_probabilities(
-            model, cache.images, batch_size=batch_size, generator=generator
-        )
+        # Streamed from disk a transfer's worth at a time: the host holds about CHUNK_BYTES of
+        # images, not the whole cache (450k private events at 224 px are 22.6 GB). The chunks
+        # are whole transfers of cache_probabilities, so batches, and with them the
+        # test-time-augmentation draws, are those of scoring the cache in one piece.
+        cache = read_image_cache(path, load_images=False)
+        per_chunk = transfer_events(cache.image_shape[0] * cache.image_shape[1], batch_size)
+        parts = []
+        for chunk in iter_image_chunks(path, chunk_size=per_chunk):
+            parts.append(
+                cache_probabilities(model, chunk.images, batch_size=batch_size, generator=generator)
+            )
+            # Let go of this chunk before the next is read: the loop would otherwise hold two
+            # (the rehearsal's 600k events at 56 px peaked at 3.7 GB with two, bench/RESULTS.md).
+            del chunk
+        n_classes = int(model.hparams["num_classes"])
+        probabilities = np.concatenate(parts) if parts else np.empty((0, n_classes))
         frames.append(
             predictions_frame(
                 subset,

@@ -25,9 +25,13 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from lightning_fabric.plugins.environments.lightning import LightningEnvironment
 
 import supertml
+from supertml.cluster.environment import (
+    cluster_environment,
+    current_slurm_job,
+    no_slurm_probe_warning,
+)
 from supertml.io import atomic_path, write_json
 from supertml.training.callbacks import (
     BestCheckpoint,
@@ -210,6 +214,7 @@ def _range_tested_settings(
             # (the bundled sample) is cycled through again.
             max_epochs=-1,
             max_steps=settings.lr_find_steps,
+            plugins=[cluster_environment()],
             logger=False,
             enable_checkpointing=False,
             enable_progress_bar=False,
@@ -217,7 +222,8 @@ def _range_tested_settings(
             default_root_dir=checkpoint_dir,
             num_sanity_val_steps=0,
         )
-        result = run_lr_range_test(trainer, model, data, steps=settings.lr_find_steps)
+        with no_slurm_probe_warning():
+            result = run_lr_range_test(trainer, model, data, steps=settings.lr_find_steps)
         write_lr_range_test(result, out)
         shutil.copyfile(out / "lr_find.json", saved)
         found = result.suggestion
@@ -279,9 +285,9 @@ def train_classifier(
         max_epochs=settings.total_epochs,
         accelerator="auto",
         devices=settings.devices,
-        # Our own launcher environment: on a SLURM allocation of one task with several GPUs,
-        # Lightning's SLURM plugin would otherwise expect one task per GPU.
-        plugins=[LightningEnvironment()] if settings.devices > 1 else None,
+        # One task per job, in SLURM or not; several GPUs through Lightning's own launcher
+        # (supertml.cluster.environment says why).
+        plugins=[cluster_environment()],
         strategy="ddp" if settings.devices > 1 else "auto",
         use_distributed_sampler=False,  # EpochShuffledBatches shards the batches itself
         precision=_trainer_precision(),  # type: ignore[arg-type]
@@ -300,6 +306,8 @@ def train_classifier(
         num_sanity_val_steps=0,
         log_every_n_steps=1,
         enable_model_summary=False,
+        # Nothing of Lightning's own lands in the working directory (the repository root).
+        default_root_dir=checkpoint_dir,
     )
     log.info(
         "training %s on %s for %d+%d epochs",
@@ -308,7 +316,11 @@ def train_classifier(
         settings.frozen_epochs,
         settings.epochs,
     )
-    trainer.fit(model, datamodule=data, ckpt_path=resume_from)
+    slurm_job = current_slurm_job()
+    if slurm_job is not None:
+        log.info("running in %s", slurm_job.describe())
+    with no_slurm_probe_warning():
+        trainer.fit(model, datamodule=data, ckpt_path=resume_from)
     checkpoint = out / "model.ckpt"
     if settings.monitor == "last":
         save_checkpoint_atomically(trainer, checkpoint)  # every DDP rank: it has a barrier
@@ -333,6 +345,7 @@ def train_classifier(
         "device": str(model.device),
         "devices": settings.devices,
         "precision": _trainer_precision(),
+        "slurm_job_id": slurm_job.job_id if slurm_job is not None else None,
     }
     write_json(out / "train_config.json", run_config)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,10 @@ import timm
 import torch
 from torch import nn
 
+from supertml.encoding.cache import ImageChunk
 from supertml.metrics import validate_predictions
 from supertml.training import TrainSettings, predict_caches, train_classifier
+from supertml.training import predict as predict_module
 
 BASE = TrainSettings(architecture="test_resnet", epochs=2, batch_size=32, learning_rate=0.01)
 
@@ -358,6 +361,27 @@ def test_test_time_augmentation_is_valid_and_reproducible(
     pd.testing.assert_frame_equal(predict_caches(augmented, scored(caches)), first)
     other_seed = predict_caches(augmented, scored(caches), tta_seed=1)
     assert not np.array_equal(other_seed["score"], first["score"])
+
+
+def test_scoring_streamed_in_chunks_equals_scoring_in_one_piece(
+    augmented: Path, caches: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = predict_caches(augmented, scored(caches), batch_size=8)
+    # 16 x 16 images: transfers of 16 events (two batches), several per cache.
+    monkeypatch.setattr(predict_module, "CHUNK_BYTES", 16 * 16 * 16)
+    reads: list[int] = []
+    original = predict_module.iter_image_chunks
+
+    def counted(path: str | Path, chunk_size: int = 8192) -> Iterator[ImageChunk]:
+        for chunk in original(path, chunk_size):
+            reads.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(predict_module, "iter_image_chunks", counted)
+    streamed = predict_caches(augmented, scored(caches), batch_size=8)
+    assert max(reads) == 16
+    assert sum(reads) == len(whole)
+    pd.testing.assert_frame_equal(streamed, whole, check_exact=True)
 
 
 def test_test_time_augmentation_changes_the_scores(
