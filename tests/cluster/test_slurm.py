@@ -41,6 +41,9 @@ GPU_RULES = {"train_model", "predict_model"}
 #: Fast status checks for a test run (the plugin's default waits 40 s before the first).
 POLLING = ("--slurm-init-seconds-before-status-checks", "2")
 SACCT_FIELDS = ("JobID", "State", "Partition", "AllocTRES", "Comment", "SubmitLine")
+#: Epochs of the tests' training: about 2 s each here, so that several remain to be resumed
+#: after the first one's checkpoint appears and the job is cancelled.
+EPOCHS = 5
 
 
 def slurm_config() -> dict[str, Any]:
@@ -48,9 +51,9 @@ def slurm_config() -> dict[str, Any]:
     config = tiny_config()
     config["dataset"]["name"] = "slurmtiny"
     config["encodings"] = {"pixels24": {"kind": "pixels", "layout": "squares", "size": 24}}
-    config["recipes"] = {"three_epochs": {"epochs": 3, "batch_size": 64, "learning_rate": 0.005}}
+    config["recipes"] = {"several": {"epochs": EPOCHS, "batch_size": 32, "learning_rate": 0.005}}
     config["experiments"] = {
-        "pixels24_tiny": {"encoding": "pixels24", "model": "tiny", "recipe": "three_epochs"}
+        "pixels24_tiny": {"encoding": "pixels24", "model": "tiny", "recipe": "several"}
     }
     return config
 
@@ -206,7 +209,7 @@ def test_a_cancelled_training_is_retried_and_resumes_from_its_checkpoint(
     cancelled = cluster_run.cancelled
     assert cancelled, "the training job was never seen running with a checkpoint to cancel"
     assert cancelled["epochs_done"]
-    assert max(cancelled["epochs_done"]) < 2  # stopped part way: a third epoch was to come
+    assert max(cancelled["epochs_done"]) < EPOCHS - 1  # stopped part way: epochs were to come
     trainings = [job for job in cluster_run.jobs if rule_of(job) == "train_model"]
     states = {job["JobID"]: job["State"] for job in trainings}
     assert states.pop(cancelled["job"]).startswith("CANCELLED"), states
@@ -223,7 +226,7 @@ def test_a_cancelled_training_is_retried_and_resumes_from_its_checkpoint(
     log = (results / "logs/train_model/pixels24_tiny_seed0.log").read_text()
     assert "resuming from" in log
     metrics = pd.read_csv(results / "runs/pixels24_tiny/seed_0/metrics.csv")
-    assert metrics["epoch"].tolist() == [0, 1, 2]
+    assert metrics["epoch"].tolist() == list(range(EPOCHS))
 
 
 @pytest.mark.parametrize("experiment", ["pixels24_tiny", "gbt"])
