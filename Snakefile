@@ -23,8 +23,8 @@
 #   results/{dataset}/tables/{table}/{cnn,cnn_shuffled}/seed_{seed}/  model.ckpt, accuracy.json
 #   results/{dataset}/tables/{table}/baselines.json     random forest, boosted trees (+ shuffled)
 #   results/{dataset}/tables_summary.{csv,md}           small tables: paper vs study vs this run
-#   results/{dataset}/logs/{rule}/...                   one log per job
-#   results/{dataset}/benchmarks/{rule}/...tsv          its wall time, peak memory, I/O
+#   results/{dataset}/logs/{rule}/{...}.log             one log per job, named like its output
+#   results/{dataset}/benchmarks/{rule}/{...}.tsv       the job's wall time, peak memory, I/O
 #   resources/weights/{architecture}.safetensors        pretrained weights, fetched once
 # Baselines share runs/ and scores/ with the CNN experiments under their own names.
 # `snakemake --report results/{dataset}/report.html` gathers every figure and table into one page.
@@ -59,4 +59,4 @@ include: "workflow/rules/tables.smk"
 rule all:
     default_target: True
     input:
-        get_final_output(),
+        GRID.final_files(),

@@ -144,7 +144,9 @@ def collect(
     outputs = _outputs_by_log(workdir, config_path, files)
     rows = []
     for tsv in sorted((results / "benchmarks").rglob("*.tsv")):
-        rule, job = tsv.parent.name, tsv.stem
+        # benchmarks/<rule>/<the job's output sub-path>.tsv
+        parts = tsv.relative_to(results / "benchmarks").with_suffix("").parts
+        rule, job = parts[0], "_".join(parts[1:])
         with tsv.open() as handle:
             record = next(csv.DictReader(handle, delimiter="\t"))
         log = str(tsv.relative_to(workdir)).replace("/benchmarks/", "/logs/")[: -len(".tsv")]

@@ -15,7 +15,9 @@ __all__ = [
     "NB_TOTAL",
     "NS_TOTAL",
     "PRI_FEATURES",
+    "SCORED_SUBSETS",
     "SUBSETS",
+    "TEST_SUBSETS",
 ]
 
 #: The 13 derived features, in the order of the challenge files.
@@ -70,5 +72,9 @@ NB_TOTAL: Final[float] = 410999.847322
 #: Events per KaggleSet in the full Open Data file.
 KAGGLE_SET_SIZES: Final[dict[str, int]] = {"t": 250_000, "b": 100_000, "v": 450_000, "u": 18_238}
 
-#: The scored subsets, in the order every table lists them.
+#: The subsets of every split data set, in the order every table lists them.
 SUBSETS: Final[tuple[str, ...]] = ("train", "val", "public", "private")
+#: The subsets a trained model is scored on (train never is): validation, then the test set.
+SCORED_SUBSETS: Final[tuple[str, ...]] = ("val", "public", "private")
+#: The two halves of the challenge's test set: Kaggle's public (b) and private (v) leaderboard.
+TEST_SUBSETS: Final[tuple[str, ...]] = ("public", "private")

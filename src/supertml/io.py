@@ -12,7 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["atomic_path", "write_json", "write_table"]
+__all__ = ["JsonValue", "atomic_path", "read_json", "write_json", "write_table"]
+
+#: A value ``json.dumps`` writes as standard JSON (NaN and inf are never produced here).
+JsonValue = float | int | str | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
 def _current_umask() -> int:
@@ -61,3 +64,14 @@ def write_table(path: str | Path, frame: pd.DataFrame) -> None:
             frame.to_csv(tmp, index=False)
         else:
             raise ValueError(f"{target}: unsupported table format {target.suffix!r}")
+
+
+def read_json(path: str | Path) -> dict[str, Any]:
+    """The JSON object in ``path``; a missing file or bad JSON is an error naming the file."""
+    try:
+        record: dict[str, Any] = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    return record

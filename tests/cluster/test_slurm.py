@@ -223,7 +223,7 @@ def test_a_cancelled_training_is_retried_and_resumes_from_its_checkpoint(
     asked = [requests.training_memory_mb(images / "train.h5", images / "val.h5", a) for a in (1, 2)]
     assert [submitted(job, "--mem") for job in (first, retry)] == asked
     assert submitted(retry, "-t") == 2 * submitted(first, "-t")
-    log = (results / "logs/train_model/pixels24_tiny_seed0.log").read_text()
+    log = (results / "logs/train_model/pixels24_tiny/seed_0.log").read_text()
     assert "resuming from" in log
     metrics = pd.read_csv(results / "runs/pixels24_tiny/seed_0/metrics.csv")
     assert metrics["epoch"].tolist() == list(range(EPOCHS))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,7 @@ from supertml.cluster.devices import GPU_COUNT_ENV, LOCK_DIR_ENV
 from supertml.cluster.plan import job_counts
 from supertml.metrics import read_predictions
 from supertml.reporting import SUMMARY_COLUMNS
-from tests.workflow.helpers import run_snakemake, tiny_config
+from tests.workflow.helpers import REPO, run_snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 
@@ -60,8 +62,9 @@ def test_cnn_run_wrote_checkpoint_metrics_and_logs(finished_run: Path) -> None:
     assert (run_dir / "model.ckpt").stat().st_size > 0
     metrics = pd.read_csv(run_dir / "metrics.csv")
     assert list(metrics["epoch"]) == [0]
-    logs = list((finished_run / "results/tiny/logs").rglob("*.log"))
-    assert {log.parent.name for log in logs} >= {
+    root = finished_run / "results/tiny/logs"
+    logs = list(root.rglob("*.log"))
+    assert {log.relative_to(root).parts[0] for log in logs} >= {
         "split_events", "prepare_features", "encode_images", "train_model",
         "predict_model", "train_baseline", "score_predictions", "summarise_scores",
     }  # fmt: skip
@@ -70,9 +73,9 @@ def test_cnn_run_wrote_checkpoint_metrics_and_logs(finished_run: Path) -> None:
 def test_gpu_jobs_claimed_the_workstation_gpu(finished_run: Path) -> None:
     logs = finished_run / "results/tiny/logs"
     for rule in ("train_model", "predict_model"):
-        (log,) = (logs / rule).glob("*.log")
+        (log,) = (logs / rule).rglob("*.log")
         assert "claimed GPU 0 (CUDA_VISIBLE_DEVICES=0)" in log.read_text(), rule
-    (baseline_log,) = (logs / "train_baseline").glob("*.log")
+    (baseline_log,) = (logs / "train_baseline").rglob("*.log")
     assert "claimed GPU" not in baseline_log.read_text()
 
 
@@ -92,4 +95,45 @@ def test_editing_one_encoding_reruns_only_what_depends_on_it(finished_run: Path)
 
 def test_nothing_to_do_after_a_finished_run(finished_run: Path) -> None:
     result = run_snakemake(finished_run, tiny_config(), "-n")
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def _params_triggered(output: str) -> set[str]:
+    """Rules a dry run reruns because their params (the step's code version) changed."""
+    match = re.search(r"params have changed since last execution:\n\s+(.+)", output)
+    return set() if match is None else {name.strip() for name in match[1].split(",")}
+
+
+def _changed_package(root: Path, module: str, old: str, new: str) -> dict[str, str]:
+    """A copy of the package with one edit, first on the import path of the workflow."""
+    shutil.copytree(REPO / "src/supertml", root / "supertml")
+    path = root / "supertml" / module
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return {"PYTHONPATH": str(root)}
+
+
+def test_a_library_change_reruns_exactly_the_steps_that_run_it(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    # The seed streams of the extra bootstrap intervals: code of bootstrap_analyses only.
+    env = _changed_package(
+        tmp_path / "code", "metrics/intervals.py", "INTERVAL_STREAMS: Final[int] = 100",
+        "INTERVAL_STREAMS: Final[int] = 200",
+    )  # fmt: skip
+    result = run_snakemake(finished_run, tiny_config(), "-n", env=env)
+    assert _params_triggered(result.stdout) == {"bootstrap_analyses"}
+    counts = job_counts(result.stdout)
+    assert counts["bootstrap_analyses"] == 2  # one per run
+    assert "train_model" not in counts
+    assert "analyse_predictions" not in counts  # same module folder, other code
+
+
+def test_a_comment_or_docstring_change_reruns_nothing(finished_run: Path, tmp_path: Path) -> None:
+    env = _changed_package(
+        tmp_path / "docs", "metrics/intervals.py", '"""Bootstrap intervals of the AMS values',
+        '# a comment\n"""Bootstrap intervals, reworded, of the AMS values',
+    )  # fmt: skip
+    result = run_snakemake(finished_run, tiny_config(), "-n", env=env)
     assert "Nothing to be done" in result.stdout + result.stderr

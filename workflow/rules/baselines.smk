@@ -8,9 +8,9 @@ rule train_baseline:
         predictions=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
         info=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/baseline_info.json",
     log:
-        f"{RESULTS}/logs/train_baseline/{{experiment}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/train_baseline/{{experiment}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_baseline/{{experiment}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/train_baseline/{{experiment}}/seed_{{seed}}.tsv"
     wildcard_constraints:
         experiment=BASELINE_EXPERIMENT,
     threads: 2
@@ -19,6 +19,6 @@ rule train_baseline:
         runtime=60,
     params:
         baseline=get_baseline,
-        version=LIBRARY_VERSION,
+        code=step_version("train_baseline"),
     script:
         "../scripts/train_baseline.py"

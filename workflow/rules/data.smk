@@ -17,7 +17,7 @@ rule split_events:
     params:
         split=config["split"],
         dataset=DATASET,
-        version=LIBRARY_VERSION,
+        code=step_version("split_events"),
     script:
         "../scripts/split_events.py"
 
@@ -45,7 +45,7 @@ rule prepare_features:
         runtime=15,
     params:
         preset=get_preprocessing,
-        version=LIBRARY_VERSION,
+        code=step_version("prepare_features"),
     script:
         "../scripts/prepare_features.py"
 
@@ -64,6 +64,7 @@ if config["dataset"]["url"]:
         benchmark:
             f"{RESULTS}/benchmarks/download_events/download_events.tsv"
         params:
+            code=step_version("download_events"),
             url=config["dataset"]["url"],
             events=config["dataset"]["events"],
         script:

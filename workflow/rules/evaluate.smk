@@ -7,23 +7,23 @@ rule score_predictions:
     output:
         f"{RESULTS}/scores/{{experiment}}/seed_{{seed}}.json",
     log:
-        f"{RESULTS}/logs/score_predictions/{{experiment}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/score_predictions/{{experiment}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/score_predictions/{{experiment}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/score_predictions/{{experiment}}/seed_{{seed}}.tsv"
     resources:
         mem_mb=1000,
         runtime=10,
     params:
         scoring=config["scoring"],
         identity=get_identity,
-        version=LIBRARY_VERSION,
+        code=step_version("score_predictions"),
     script:
         "../scripts/score_predictions.py"
 
 
 rule summarise_scores:
     input:
-        scores=get_score_files(),
+        scores=GRID.run_files("scores"),
         splits=f"{RESULTS}/splits/summary.json",
     output:
         csv=report(
@@ -39,5 +39,7 @@ rule summarise_scores:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=step_version("summarise_scores"),
     script:
         "../scripts/summarise_scores.py"

@@ -9,16 +9,16 @@ rule order_features:
     output:
         f"{RESULTS}/orderings/{{preprocessing}}/{{ordering}}.json",
     log:
-        f"{RESULTS}/logs/order_features/{{preprocessing}}_{{ordering}}.log",
+        f"{RESULTS}/logs/order_features/{{preprocessing}}/{{ordering}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/order_features/{{preprocessing}}_{{ordering}}.tsv"
+        f"{RESULTS}/benchmarks/order_features/{{preprocessing}}/{{ordering}}.tsv"
     threads: 2
     resources:
         mem_mb=1000,
         runtime=15,
     params:
         spec=get_ordering,
-        version=LIBRARY_VERSION,
+        code=step_version("order_features"),
     script:
         "../scripts/order_features.py"
 
@@ -31,15 +31,15 @@ rule encode_images:
     output:
         f"{RESULTS}/images/{{preprocessing}}/{{encoding}}/{{ordering}}/{{subset}}.h5",
     log:
-        f"{RESULTS}/logs/encode_images/{{preprocessing}}_{{encoding}}_{{ordering}}_{{subset}}.log",
+        f"{RESULTS}/logs/encode_images/{{preprocessing}}/{{encoding}}/{{ordering}}/{{subset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/encode_images/{{preprocessing}}_{{encoding}}_{{ordering}}_{{subset}}.tsv"
+        f"{RESULTS}/benchmarks/encode_images/{{preprocessing}}/{{encoding}}/{{ordering}}/{{subset}}.tsv"
     resources:
         mem_mb=2000,
         runtime=30,
     params:
         encoding=get_encoding,
-        version=LIBRARY_VERSION,
+        code=step_version("encode_images"),
     script:
         "../scripts/encode_images.py"
 
@@ -60,13 +60,14 @@ rule plot_panel:
             },
         ),
     log:
-        f"{RESULTS}/logs/plot_panel/{{preprocessing}}_{{encoding}}_{{ordering}}.log",
+        f"{RESULTS}/logs/plot_panel/{{preprocessing}}/{{encoding}}/{{ordering}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/plot_panel/{{preprocessing}}_{{encoding}}_{{ordering}}.tsv"
+        f"{RESULTS}/benchmarks/plot_panel/{{preprocessing}}/{{encoding}}/{{ordering}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
+        code=step_version("plot_panel"),
         encoding=get_encoding,
     script:
         "../scripts/plot_panel.py"

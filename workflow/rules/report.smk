@@ -1,5 +1,5 @@
-# The report: per-run figures, bootstrap intervals, dataset figures and the verdict page, all
-# marked for `snakemake --report results/{dataset}/report.html`.
+# The report: per-run figures, dataset figures and the verdict page, all marked for
+# `snakemake --report results/{dataset}/report.html`.
 
 
 rule plot_run:
@@ -22,41 +22,22 @@ rule plot_run:
             labels={"figure": "AMS vs cut", "seed": "{seed}"},
         ),
     log:
-        f"{RESULTS}/logs/plot_run/{{experiment}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/plot_run/{{experiment}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/plot_run/{{experiment}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/plot_run/{{experiment}}/seed_{{seed}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
         b_reg=config["scoring"]["b_reg"],
-        version=LIBRARY_VERSION,
+        code=step_version("plot_run"),
     script:
         "../scripts/plot_run.py"
 
 
-rule bootstrap_analyses:
-    input:
-        predictions=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
-        analysis=f"{RESULTS}/analyses/{{experiment}}/seed_{{seed}}.json",
-    output:
-        f"{RESULTS}/intervals/{{experiment}}/seed_{{seed}}.json",
-    log:
-        f"{RESULTS}/logs/bootstrap_analyses/{{experiment}}_seed{{seed}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/bootstrap_analyses/{{experiment}}_seed{{seed}}.tsv"
-    resources:
-        mem_mb=1000,
-        runtime=15,
-    params:
-        version=LIBRARY_VERSION,
-    script:
-        "../scripts/bootstrap_analyses.py"
-
-
 rule plot_training_curves:
     input:
-        get_metrics_files(),
+        GRID.metrics_files(),
     output:
         report(
             f"{RESULTS}/figures/training_curves.png",
@@ -72,16 +53,16 @@ rule plot_training_curves:
         mem_mb=2000,
         runtime=10,
     params:
-        labels=get_metrics_labels(),
+        labels=GRID.run_labels(cnn_only=True),
         title=f"{DATASET}: training curves of every CNN run",
-        version=LIBRARY_VERSION,
+        code=step_version("plot_training_curves"),
     script:
         "../scripts/plot_training_curves.py"
 
 
 rule plot_fold_distributions:
     input:
-        get_analysis_files(),
+        GRID.run_files("analyses"),
     output:
         report(
             f"{RESULTS}/figures/fold_distributions.png",
@@ -97,17 +78,17 @@ rule plot_fold_distributions:
         mem_mb=2000,
         runtime=10,
     params:
-        title=get_fold_title(),
-        version=LIBRARY_VERSION,
+        title=GRID.fold_title(),
+        code=step_version("plot_fold_distributions"),
     script:
         "../scripts/plot_fold_distributions.py"
 
 
 rule write_verdict:
     input:
-        scores=get_score_files(),
-        analyses=get_analysis_files(),
-        intervals=get_interval_files(),
+        scores=GRID.run_files("scores"),
+        analyses=GRID.run_files("analyses"),
+        intervals=GRID.run_files("intervals"),
         splits=f"{RESULTS}/splits/summary.json",
     output:
         markdown=f"{RESULTS}/verdict.md",
@@ -144,11 +125,7 @@ rule write_verdict:
         runtime=10,
     params:
         dataset=DATASET,
-        study_rows={
-            name: experiment["study_row"]
-            for name, experiment in EXPERIMENTS.items()
-            if "study_row" in experiment
-        },
-        version=LIBRARY_VERSION,
+        study_rows=GRID.study_rows(),
+        code=step_version("write_verdict"),
     script:
         "../scripts/write_verdict.py"

@@ -20,7 +20,7 @@ rule split_table:
         runtime=10,
     params:
         spec=get_table_spec,
-        version=LIBRARY_VERSION,
+        code=step_version("split_table"),
     script:
         "../scripts/split_table.py"
 
@@ -48,7 +48,7 @@ rule encode_table_images:
         runtime=10,
     params:
         encoding=get_table_encoding,
-        version=LIBRARY_VERSION,
+        code=step_version("encode_table_images"),
     script:
         "../scripts/encode_table_images.py"
 
@@ -59,14 +59,14 @@ rule shuffle_table_labels:
     output:
         f"{RESULTS}/tables/{{table}}/images/train_shuffled/seed_{{seed}}.h5",
     log:
-        f"{RESULTS}/logs/shuffle_table_labels/{{table}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/shuffle_table_labels/{{table}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/shuffle_table_labels/{{table}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/shuffle_table_labels/{{table}}/seed_{{seed}}.tsv"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        version=LIBRARY_VERSION,
+        code=step_version("shuffle_table_labels"),
     script:
         "../scripts/shuffle_table_labels.py"
 
@@ -83,9 +83,9 @@ rule train_table_model:
         predictions=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/predictions.parquet",
         accuracy=f"{RESULTS}/tables/{{table}}/{{variant}}/seed_{{seed}}/accuracy.json",
     log:
-        f"{RESULTS}/logs/train_table_model/{{table}}_{{variant}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/train_table_model/{{table}}/{{variant}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_table_model/{{table}}_{{variant}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/train_table_model/{{table}}/{{variant}}/seed_{{seed}}.tsv"
     # One thread: two small trainings side by side use two cores better than one with two.
     threads: 1
     resources:
@@ -94,7 +94,7 @@ rule train_table_model:
     params:
         model=get_table_model,
         recipe=get_table_recipe,
-        version=LIBRARY_VERSION,
+        code=step_version("train_table_model"),
     script:
         "../scripts/train_table_model.py"
 
@@ -115,15 +115,17 @@ rule fit_table_baselines:
         runtime=10,
     params:
         models=get_table_baseline_models,
-        seeds=get_table_baseline_seeds,
-        version=LIBRARY_VERSION,
+        seeds=get_table_seeds,
+        code=step_version("fit_table_baselines"),
     script:
         "../scripts/fit_table_baselines.py"
 
 
 rule summarise_tables:
     input:
-        unpack(get_table_summary_inputs),
+        summaries=GRID.per_table("split.json"),
+        baselines=GRID.per_table("baselines.json"),
+        accuracies=GRID.table_accuracy_files(),
     output:
         csv=report(
             f"{RESULTS}/tables_summary.csv",
@@ -141,7 +143,7 @@ rule summarise_tables:
         runtime=10,
     params:
         references=get_table_references(),
-        tables=list(TABLES),
-        version=LIBRARY_VERSION,
+        tables=list(GRID.tables),
+        code=step_version("summarise_tables"),
     script:
         "../scripts/summarise_tables.py"

@@ -16,7 +16,9 @@ rule fetch_weights:
     benchmark:
         f"{RESULTS}/benchmarks/fetch_weights/{{architecture}}.tsv"
     wildcard_constraints:
-        architecture=_alternatives(FETCHED_ARCHITECTURES),
+        architecture=FETCHED_ARCHITECTURE,
+    params:
+        code=step_version("fetch_weights"),
     script:
         "../scripts/fetch_weights.py"
 
@@ -30,9 +32,9 @@ rule train_model:
         metrics=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/metrics.csv",
         config=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/train_config.json",
     log:
-        f"{RESULTS}/logs/train_model/{{experiment}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/train_model/{{experiment}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_model/{{experiment}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/train_model/{{experiment}}/seed_{{seed}}.tsv"
     wildcard_constraints:
         experiment=CNN_EXPERIMENT,
     threads: 4
@@ -43,7 +45,7 @@ rule train_model:
     params:
         experiment=get_experiment,
         b_reg=config["scoring"]["b_reg"],
-        version=LIBRARY_VERSION,
+        code=step_version("train_model"),
     script:
         "../scripts/train_model.py"
 
@@ -55,9 +57,9 @@ rule predict_model:
     output:
         f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
     log:
-        f"{RESULTS}/logs/predict_model/{{experiment}}_seed{{seed}}.log",
+        f"{RESULTS}/logs/predict_model/{{experiment}}/seed_{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/predict_model/{{experiment}}_seed{{seed}}.tsv"
+        f"{RESULTS}/benchmarks/predict_model/{{experiment}}/seed_{{seed}}.tsv"
     wildcard_constraints:
         experiment=CNN_EXPERIMENT,
     threads: 4
@@ -66,6 +68,6 @@ rule predict_model:
         mem_mb=get_prediction_mem_mb,
         runtime=get_prediction_runtime,
     params:
-        version=LIBRARY_VERSION,
+        code=step_version("predict_model"),
     script:
         "../scripts/predict_model.py"

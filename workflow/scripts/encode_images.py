@@ -1,10 +1,10 @@
 """Rule encode_images: encode one prepared subset as images into its HDF5 cache."""
 
 from supertml.logs import logged_step
-from supertml.steps import encode_split
+from supertml.steps.images import encode_images
 
 with logged_step(snakemake.log[0]):
-    encode_split(
+    encode_images(
         snakemake.input["values"],
         snakemake.input.ordering,
         snakemake.input.features,

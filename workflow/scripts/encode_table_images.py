@@ -1,7 +1,7 @@
 """Rule encode_table_images: a table's training and test rows as image caches, and examples."""
 
 from supertml.logs import logged_step
-from supertml.tables.steps import encode_table_images
+from supertml.steps.tables import encode_table_images
 
 with logged_step(snakemake.log[0]):
     encode_table_images(

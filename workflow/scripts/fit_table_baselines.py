@@ -1,7 +1,7 @@
 """Rule fit_table_baselines: tree baselines and their shuffled-label controls on one table."""
 
 from supertml.logs import logged_step
-from supertml.tables.steps import fit_table_baselines
+from supertml.steps.tables import fit_table_baselines
 
 with logged_step(snakemake.log[0]):
     fit_table_baselines(

@@ -1,7 +1,7 @@
 """Rule order_features: resolve a named feature ordering on the prepared training split."""
 
 from supertml.logs import logged_step
-from supertml.steps import order_features
+from supertml.steps.images import order_features
 
 with logged_step(snakemake.log[0]):
     order_features(

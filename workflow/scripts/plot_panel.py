@@ -1,7 +1,7 @@
 """Rule plot_panel: example signal and background images with the feature map."""
 
 from supertml.logs import logged_step
-from supertml.steps import plot_panel
+from supertml.steps.images import plot_panel
 
 with logged_step(snakemake.log[0]):
     plot_panel(

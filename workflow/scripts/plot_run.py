@@ -1,10 +1,10 @@
 """Rule plot_run: validation score distributions and AMS against the cut of one run."""
 
 from supertml.logs import logged_step
-from supertml.reporting.report import plot_run_figures
+from supertml.steps.report import plot_run
 
 with logged_step(snakemake.log[0]):
-    plot_run_figures(
+    plot_run(
         snakemake.input.predictions,
         snakemake.input.score,
         b_reg=snakemake.params.b_reg,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from supertml.constants import SUBSETS
 from supertml.logs import logged_step
-from supertml.steps import prepare_features
+from supertml.steps.data import prepare_features
 
 with logged_step(snakemake.log[0]):
     split_summary = json.loads(Path(snakemake.input.summary).read_text())

@@ -1,7 +1,7 @@
 """Rule shuffle_table_labels: a table's training images with the seed's shuffled labels."""
 
 from supertml.logs import logged_step
-from supertml.tables.steps import shuffle_table_labels
+from supertml.steps.tables import shuffle_table_labels
 
 with logged_step(snakemake.log[0]):
     shuffle_table_labels(

@@ -2,10 +2,10 @@
 
 from supertml.constants import SUBSETS
 from supertml.logs import logged_step
-from supertml.steps import split_dataset
+from supertml.steps.data import split_events
 
 with logged_step(snakemake.log[0]):
-    split_dataset(
+    split_events(
         snakemake.input[0],
         snakemake.params.split,
         dataset=snakemake.params.dataset,

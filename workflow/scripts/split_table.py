@@ -1,7 +1,7 @@
 """Rule split_table: load one small table and write its coded train and test splits."""
 
 from supertml.logs import logged_step
-from supertml.tables.steps import split_table
+from supertml.steps.tables import split_table
 
 with logged_step(snakemake.log[0]):
     split_table(

@@ -1,7 +1,7 @@
 """Rule summarise_tables: paper vs study vs this run on every small table."""
 
 from supertml.logs import logged_step
-from supertml.tables.steps import summarise_tables
+from supertml.steps.tables import summarise_tables
 
 with logged_step(snakemake.log[0]):
     summarise_tables(

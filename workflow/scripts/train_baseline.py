@@ -2,10 +2,10 @@
 
 from supertml.constants import SUBSETS
 from supertml.logs import logged_step
-from supertml.steps import run_baseline
+from supertml.steps.baselines import train_baseline
 
 with logged_step(snakemake.log[0]):
-    run_baseline(
+    train_baseline(
         snakemake.params.baseline,
         {subset: snakemake.input[subset] for subset in SUBSETS},
         features_path=snakemake.input.features,

@@ -4,11 +4,11 @@ from pathlib import Path
 
 from supertml.cluster.devices import claimed_gpus
 from supertml.logs import logged_step
-from supertml.steps import train_experiment
+from supertml.steps.train import train_model
 
 # On a workstation with several GPUs each concurrent job takes its own (SLURM assigns them).
 with logged_step(snakemake.log[0]), claimed_gpus(snakemake.resources.gpu):
-    train_experiment(
+    train_model(
         snakemake.params.experiment,
         seed=int(snakemake.wildcards.seed),
         b_reg=snakemake.params.b_reg,

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from supertml.logs import logged_step
-from supertml.tables.steps import train_table_model
+from supertml.steps.tables import train_table_model
 
 with logged_step(snakemake.log[0]):
     train_table_model(

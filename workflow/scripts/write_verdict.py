@@ -1,7 +1,7 @@
 """Rule write_verdict: claim vs study vs this run, the analyses and the bootstrap tables."""
 
 from supertml.logs import logged_step
-from supertml.reporting.report import write_verdict
+from supertml.steps.report import write_verdict
 
 with logged_step(snakemake.log[0]):
     write_verdict(

@@ -35,6 +35,7 @@ from torch.nn import functional
 from supertml.data.preprocess import model_matrix
 from supertml.errors import ConfigError
 from supertml.metrics import predictions_frame
+from supertml.seeding import derived_seed
 
 __all__ = [
     "ACTIVATIONS",
@@ -177,7 +178,7 @@ def class_balanced_weights(labels: ArrayLike, weights: ArrayLike) -> NDArray[np.
 def member_seed(seed: int, member: int) -> int:
     """Seed of ensemble member ``member``: independent streams, and member 0 of any ensemble
     equals the single network of the same seed (so ensembles extend, never reshuffle)."""
-    return int(np.random.SeedSequence([seed, member]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    return derived_seed(seed, member, bits=63)
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,14 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import roc_auc_score
 
+from supertml.constants import SCORED_SUBSETS
 from supertml.errors import DataValidationError
 from supertml.metrics.ams import DEFAULT_B_REG
 from supertml.metrics.cut import ams_at_cut, choose_cut, max_ams
 
 __all__ = [
+    "IN_MEMORY",
     "PREDICTION_COLUMNS",
-    "PREDICTION_SUBSETS",
     "ScoreConfig",
     "predictions_frame",
     "read_predictions",
@@ -39,10 +40,9 @@ __all__ = [
 
 #: Required columns of a prediction file.
 PREDICTION_COLUMNS: Final[tuple[str, ...]] = ("event_id", "subset", "label", "weight", "score")
-#: Subsets a prediction file must hold: the cut is chosen on ``val`` and applied to the others.
-PREDICTION_SUBSETS: Final[tuple[str, ...]] = ("val", "public", "private")
 
-_IN_MEMORY: Final[str] = "<predictions in memory>"
+#: What messages call a prediction table that came from no file.
+IN_MEMORY: Final[str] = "<predictions in memory>"
 
 
 def predictions_frame(
@@ -118,16 +118,16 @@ def validate_predictions(frame: pd.DataFrame, source: str | Path) -> None:
             column=missing[0],
         )
     subset = frame["subset"]
-    unknown = ~subset.isin(PREDICTION_SUBSETS).to_numpy(dtype=np.bool_)
+    unknown = ~subset.isin(SCORED_SUBSETS).to_numpy(dtype=np.bool_)
     if unknown.any():
         values = sorted({str(v) for v in subset[unknown].unique()})
         raise DataValidationError(
             source,
-            f"unknown subset value(s) {values}, expected one of {list(PREDICTION_SUBSETS)}; "
+            f"unknown subset value(s) {values}, expected one of {list(SCORED_SUBSETS)}; "
             + _first_bad(frame, unknown),
             column="subset",
         )
-    absent = [name for name in PREDICTION_SUBSETS if not (subset == name).any()]
+    absent = [name for name in SCORED_SUBSETS if not (subset == name).any()]
     if absent:
         raise DataValidationError(
             source,
@@ -191,7 +191,7 @@ def subset_arrays(
 
 
 def score_predictions(
-    frame: pd.DataFrame, config: ScoreConfig, *, source: str | Path = _IN_MEMORY
+    frame: pd.DataFrame, config: ScoreConfig, *, source: str | Path = IN_MEMORY
 ) -> dict[str, float | int | str]:
     """Score validated predictions the study's way (REFERENCE.md section 3).
 
@@ -231,7 +231,7 @@ def score_predictions(
         result[f"{name}_ams_max"] = best
         result[f"{name}_ams_max_cut"] = best_cut
     result["val_auc"] = float(roc_auc_score(val_y, val_s))
-    for name in PREDICTION_SUBSETS:
+    for name in SCORED_SUBSETS:
         result[f"n_{name}"] = int((frame["subset"] == name).sum())
     result["top_perc"] = float(config.top_perc)
     result["min_pred"] = float(config.min_pred)

@@ -1,22 +1,17 @@
-"""Tables and reports built from score files."""
+"""What the workflow writes for people to read, built from the per-run records.
 
-from supertml.reporting.report import (
-    BOOTSTRAP_UNC,
-    SEED_UNC,
-    analyses_table,
-    bootstrap_max_ams,
-    bootstrap_run,
-    dataset_note,
-    experiment_summaries,
-    intervals_table,
-    markdown_to_html,
-    plot_fold_figure,
-    plot_run_figures,
-    plot_training_runs,
-    report_markdown,
-    run_intervals,
-    write_verdict,
-)
+- :mod:`~supertml.reporting.summary`: the summary table (``summary.csv``/``.md``);
+- :mod:`~supertml.reporting.records`: reading the per-run JSON records;
+- :mod:`~supertml.reporting.tables`: the verdict's tables (results, analyses, intervals);
+- :mod:`~supertml.reporting.verdict`: the claim-vs-study-vs-this-run table and verdict line;
+- :mod:`~supertml.reporting.page`: the verdict page in Markdown,
+  :mod:`~supertml.reporting.html` its HTML;
+- :mod:`~supertml.reporting.figures` and :mod:`~supertml.reporting.panels`: every figure
+  (matplotlib; not imported here).
+
+The published numbers they quote live in :mod:`supertml.published`.
+"""
+
 from supertml.reporting.summary import (
     SUMMARY_COLUMNS,
     collect_scores,
@@ -24,24 +19,4 @@ from supertml.reporting.summary import (
     write_summary,
 )
 
-__all__ = [
-    "BOOTSTRAP_UNC",
-    "SEED_UNC",
-    "SUMMARY_COLUMNS",
-    "analyses_table",
-    "bootstrap_max_ams",
-    "bootstrap_run",
-    "collect_scores",
-    "dataset_note",
-    "experiment_summaries",
-    "intervals_table",
-    "markdown_to_html",
-    "plot_fold_figure",
-    "plot_run_figures",
-    "plot_training_runs",
-    "render_markdown",
-    "report_markdown",
-    "run_intervals",
-    "write_summary",
-    "write_verdict",
-]
+__all__ = ["SUMMARY_COLUMNS", "collect_scores", "render_markdown", "write_summary"]

@@ -22,7 +22,7 @@ from supertml.errors import DataValidationError
 from supertml.io import atomic_path
 from supertml.metrics import DEFAULT_B_REG, ams_at_cut
 from supertml.metrics import ams_curve as _metrics_ams_curve
-from supertml.reporting.verdict import KAGGLE_WINNER_PRIVATE_AMS, PAPER_CLAIM_AMS
+from supertml.published import KAGGLE_WINNER_PRIVATE_AMS, PAPER_CLAIM_AMS
 
 __all__ = [
     "ams_curve",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from supertml.constants import SUBSETS
-from supertml.io import atomic_path, write_table
+from supertml.constants import KAGGLE_SET_SIZES, NB_TOTAL, NS_TOTAL, SUBSETS
+from supertml.io import atomic_path, read_json, write_table
+from supertml.published import PAPER_CLAIM_AMS, STUDY_BEST
+from supertml.reporting.records import b_reg_text, setting_values
 
 __all__ = ["SUMMARY_COLUMNS", "collect_scores", "render_markdown", "write_summary"]
 
@@ -39,9 +40,10 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 #: The claim and the study's best results, for context (REFERENCE.md sections 1 and 5).
 REFERENCE_LINES = (
-    "Paper's claim (Sun et al. 2019, SuperTML, arXiv 1903.06246): AMS 3.979.",
+    f"Paper's claim (Sun et al. 2019, SuperTML, arXiv 1903.06246): AMS {PAPER_CLAIM_AMS:.3f}.",
     "Reproduction study's best image result (Strong 2019/2020, SE-ResNet50, 56 px pixels, "
-    "DER-ordered, signal duplicated): public 3.425 / private 3.549 on the full test set.",
+    f"DER-ordered, signal duplicated): public {STUDY_BEST.public:.3f} / private "
+    f"{STUDY_BEST.private:.3f} on the full test set.",
 )
 
 
@@ -49,7 +51,7 @@ def collect_scores(score_files: Sequence[str | Path]) -> pd.DataFrame:
     """Read score JSON files into one frame in :data:`SUMMARY_COLUMNS` order."""
     rows: list[dict[str, Any]] = []
     for path in score_files:
-        record = json.loads(Path(path).read_text())
+        record = read_json(path)
         missing = [c for c in SUMMARY_COLUMNS if c not in record]
         if missing:
             raise ValueError(f"{path}: score file lacks {', '.join(missing)}")
@@ -64,8 +66,13 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
-def render_markdown(frame: pd.DataFrame, split_summary: Mapping[str, Any]) -> str:
-    """A readable Markdown page: the data the numbers come from, then the table."""
+def render_markdown(
+    frame: pd.DataFrame, split_summary: Mapping[str, Any], *, b_reg: Sequence[float]
+) -> str:
+    """A readable Markdown page: the data the numbers come from, then the table.
+
+    ``b_reg``: the regularisation term(s) the runs were scored with (their score files).
+    """
     shown = [
         "experiment",
         "kind",
@@ -92,15 +99,17 @@ def render_markdown(frame: pd.DataFrame, split_summary: Mapping[str, Any]) -> st
     if split_summary.get("weight_scheme") == "per_class":
         lines += [
             "The file has no labelled Kaggle test rows, so a pseudo test set was carved out "
-            "(public:private = 100:450) and weights were rescaled per subset and class to the "
-            "challenge totals (Ns = 691.99, Nb = 410999.85). AMS values are on the challenge "
+            f"(public:private = {KAGGLE_SET_SIZES['b'] // 1000}:{KAGGLE_SET_SIZES['v'] // 1000}) "
+            "and weights were rescaled per subset and class to the challenge totals "
+            f"(Ns = {NS_TOTAL:.2f}, Nb = {NB_TOTAL:.2f}). AMS values are on the challenge "
             "scale but come from few events, so they fluctuate strongly (above all the "
             "maxima, where a handful of background events sets b): read them as a "
             "demonstration of the pipeline, not as a measurement.",
             "",
         ]
     lines += [
-        "AMS with b_r = 10 (REFERENCE.md section 3). `cut` is chosen on validation by the "
+        f"AMS with {b_reg_text(b_reg)} (REFERENCE.md section 3). `cut` is chosen on validation "
+        "by the "
         "study's method (mean score of the top-ranked events by AMS); `public_ams` and "
         "`private_ams` are at that cut. The `*_max` columns scan the cut on the test subset "
         "itself: test-set optimisation, not a legitimate score.",
@@ -123,7 +132,8 @@ def write_summary(
 ) -> pd.DataFrame:
     """Collect the score files and write ``summary.csv`` and ``summary.md`` atomically."""
     frame = collect_scores(score_files)
+    b_reg = setting_values((read_json(path) for path in score_files), "b_reg")
     write_table(csv_path, frame)
     with atomic_path(markdown_path) as tmp:
-        tmp.write_text(render_markdown(frame, split_summary))
+        tmp.write_text(render_markdown(frame, split_summary, b_reg=b_reg))
     return frame

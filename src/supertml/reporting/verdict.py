@@ -1,8 +1,7 @@
 """The "claim vs study vs this run" table and a plain verdict computed from its numbers.
 
-Reference numbers come from REFERENCE.md: the paper's claim (section 1), the reproduction
-study's results per run (section 5), its analyses of the claim (section 4), and the strong
-baselines (sections 1 and 6). Every number here is quoted, not recomputed.
+The published numbers it sets beside this run's (the paper's claim, the study's results and
+analyses, the strong baselines) come from :mod:`supertml.published`.
 """
 
 from __future__ import annotations
@@ -15,109 +14,25 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from supertml.published import (
+    KAGGLE_WINNER_PRIVATE_AMS,
+    LUMIN_ENSEMBLE_PRIVATE_AMS,
+    PAPER_CLAIM_AMS,
+    STUDY_BEST,
+    STUDY_BY_ROW,
+    STUDY_DOUBLE_LUMINOSITY_AMS,
+    STUDY_DOUBLE_LUMINOSITY_SEPARATE,
+    STUDY_TEST_OPTIMISATION_MAX,
+    StudyResult,
+)
+
 __all__ = [
-    "KAGGLE_WINNER_PRIVATE_AMS",
-    "LUMIN_ENSEMBLE_PRIVATE_AMS",
-    "PAPER_CLAIM_AMS",
-    "STUDY_BEST",
-    "STUDY_DOUBLE_LUMINOSITY_AMS",
-    "STUDY_DOUBLE_LUMINOSITY_SEPARATE",
-    "STUDY_RESULTS",
-    "STUDY_TEST_OPTIMISATION_MAX",
-    "STUDY_TEST_OPTIMISATION_MEAN",
-    "STUDY_TEST_SIZE_MAX",
     "ExperimentResult",
-    "StudyResult",
     "experiment_results",
     "verdict_line",
     "verdict_markdown",
     "verdict_rows",
 ]
-
-#: AMS claimed by SuperTML on the Higgs ML challenge (Sun et al. 2019, arXiv 1903.06246;
-#: REFERENCE.md section 1).
-PAPER_CLAIM_AMS: Final[float] = 3.979
-
-#: Winning private-leaderboard AMS of the 2014 Kaggle challenge, G. Melis (REFERENCE.md
-#: sections 1 and 6).
-KAGGLE_WINNER_PRIVATE_AMS: Final[float] = 3.80581
-
-#: Private AMS range of LUMIN's ensemble of 10 fully connected nets (Strong 2020, Mach. Learn.:
-#: Sci. Technol. 1 045006; REFERENCE.md section 6): "about 3.80 to 3.82".
-LUMIN_ENSEMBLE_PRIVATE_AMS: Final[tuple[float, float]] = (3.80, 3.82)
-
-#: The study's double-luminosity check: public and private scored together as one set without
-#: rescaling weights (SENet154, text 224, single stage, cut 0.5; REFERENCE.md section 4).
-STUDY_DOUBLE_LUMINOSITY_AMS: Final[float] = 4.007
-#: The same run's (public, private) AMS scored separately, as it should be (REFERENCE.md
-#: section 4).
-STUDY_DOUBLE_LUMINOSITY_SEPARATE: Final[tuple[float, float]] = (2.830, 2.837)
-
-#: Test-size hypothesis, SENet154 pixels, 10 folds at the validation cut: (public, private)
-#: maxima over folds (REFERENCE.md section 4).
-STUDY_TEST_SIZE_MAX: Final[tuple[float, float]] = (3.94, 3.67)
-
-#: Test-set optimisation, 10 folds with the cut scanned per fold: (public, private) maxima and
-#: means over folds (REFERENCE.md section 4). Not legitimate scores.
-STUDY_TEST_OPTIMISATION_MAX: Final[tuple[float, float]] = (5.79, 3.87)
-STUDY_TEST_OPTIMISATION_MEAN: Final[tuple[float, float]] = (4.14, 3.59)
-
-
-@dataclass(frozen=True)
-class StudyResult:
-    """One row of the study's results table (REFERENCE.md section 5).
-
-    ``row`` is the study's run number; the table has two runs numbered 8, the second (no
-    ImageNet pretraining) is keyed ``"8-scratch"`` here. ``epochs`` is "frozen+full" as in the
-    study. ``val_max``/``val_cut``: validation AMS at its maximum and at the chosen cut;
-    ``public``/``private``: test AMS at the validation cut.
-    """
-
-    row: str
-    encoding: str
-    model: str
-    epochs: str
-    val_max: float
-    val_cut: float
-    public: float
-    private: float
-
-
-#: The study's results, REFERENCE.md section 5, in its order.
-STUDY_RESULTS: Final[tuple[StudyResult, ...]] = (
-    StudyResult("1", "text 224", "ResNet34", "4+8", 2.910, 2.800, 2.786, 2.742),
-    StudyResult("3", "pixels 224", "ResNet34", "4+4", 3.617, 3.444, 3.292, 3.325),
-    StudyResult("4", "pixels 224 + augmentation", "ResNet34", "4+4", 3.610, 3.446, 3.242, 3.355),
-    StudyResult("5", "pixels 224", "SE-ResNet50", "4+4", 3.714, 3.595, 3.359, 3.485),
-    StudyResult("6", "pixels 224", "SENet154", "4+4", 3.718, 3.641, 3.501, 3.479),
-    StudyResult("7", "pixels 56", "SE-ResNet50", "4+4", 3.666, 3.443, 3.303, 3.409),
-    StudyResult(
-        "8",
-        "squares 56, DER-ordered, signal duplicated",
-        "SE-ResNet50",
-        "4+1+4",
-        3.813,
-        3.749,
-        3.425,
-        3.549,
-    ),
-    StudyResult(
-        "8-scratch",
-        "squares 56, DER-ordered, signal duplicated, no pretraining",
-        "SE-ResNet50",
-        "8",
-        3.807,
-        3.730,
-        3.509,
-        3.511,
-    ),
-    StudyResult("9", "text 224, single stage", "SENet154", "8", 3.250, 3.116, 2.947, 2.957),
-)
-
-#: The study's best image result by private AMS (row 8: 3.425 public / 3.549 private).
-STUDY_BEST: Final[StudyResult] = max(STUDY_RESULTS, key=lambda r: r.private)
-
-_STUDY_BY_ROW: Final[dict[str, StudyResult]] = {r.row: r for r in STUDY_RESULTS}
 
 #: The ``kind`` of image-based (SuperTML) experiments; every other kind is a tabular baseline.
 _IMAGE_KIND: Final[str] = "cnn"
@@ -156,10 +71,9 @@ class ExperimentResult:
                 raise ValueError(f"{where}: {name} must be >= 0 or NaN (unknown), got {value}")
         if self.n_seeds < 1:
             raise ValueError(f"{where}: n_seeds must be >= 1, got {self.n_seeds}")
-        if self.study_row is not None and self.study_row not in _STUDY_BY_ROW:
+        if self.study_row is not None and self.study_row not in STUDY_BY_ROW:
             raise ValueError(
-                f"{where}: unknown study_row {self.study_row!r}; "
-                f"known rows: {sorted(_STUDY_BY_ROW)}"
+                f"{where}: unknown study_row {self.study_row!r}; known rows: {sorted(STUDY_BY_ROW)}"
             )
 
     @property
@@ -305,11 +219,11 @@ def verdict_rows(our_results: Results) -> list[dict[str, Any]]:
     shown = {STUDY_BEST.row}
     for r in results:
         if r.study_row is not None and r.study_row not in shown:
-            rows.append(_study_row(_STUDY_BY_ROW[r.study_row]))
+            rows.append(_study_row(STUDY_BY_ROW[r.study_row]))
             shown.add(r.study_row)
         note = r.unc_label if _known(r.private_unc) or _known(r.public_unc) else "one seed"
         if r.study_row is not None:
-            study = _STUDY_BY_ROW[r.study_row]
+            study = STUDY_BY_ROW[r.study_row]
             note += f"; private {r.private - study.private:+.3f} vs study row {study.row}"
         if _known(r.private_unc):
             note += f"; {(r.private - PAPER_CLAIM_AMS) / r.private_unc:+.1f} sigma vs claim"

@@ -4,8 +4,8 @@
 ``text_values`` / ``scaled_values`` give the text and pixel encoders their inputs, and
 ``run_baselines`` scores tree models and the shuffled-label control by test accuracy
 (REFERENCE.md section 5, "Small data sets"), and ``comparison_frame`` sets them beside the
-paper's and the study's accuracies (``PUBLISHED``). The workflow's steps are in
-:mod:`supertml.tables.steps` (not imported here: they pull in matplotlib).
+paper's and the study's accuracies (:data:`supertml.published.PUBLISHED_ACCURACIES`). The
+workflow's steps are in :mod:`supertml.steps.tables`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from supertml.tables.spec import DEFAULT_MISSING_VALUES, TableSource, TableSpec
 from supertml.tables.summary import (
     COMPARISON_COLUMNS,
     METHODS,
-    PUBLISHED,
-    PublishedAccuracy,
     comparison_frame,
     comparison_markdown,
 )
@@ -46,11 +44,9 @@ __all__ = [
     "DEFAULT_MISSING_VALUES",
     "METHODS",
     "MISSING_TEXT",
-    "PUBLISHED",
     "TEXT_DECIMALS",
     "BaselineModel",
     "BaselineResult",
-    "PublishedAccuracy",
     "TableScaler",
     "TableSource",
     "TableSpec",

@@ -3,7 +3,7 @@
 Published accuracies (REFERENCE.md section 5, "Small data sets"): the paper (Sun et al. 2019,
 SuperTML, arXiv 1903.06246, its table of small data sets) and the reproduction study (Strong
 2019, CMS ML workshop; Strong 2020, appendix B). This run's accuracies come from the per-run
-records of the workflow (:func:`supertml.tables.steps.train_table_model` for the CNN,
+records of the workflow (:func:`supertml.steps.tables.train_table_model` for the CNN,
 :func:`supertml.tables.baselines.run_baselines` for the trees), one per (model, labels, seed).
 
 Decisions, each a physicist may want to know:
@@ -25,65 +25,22 @@ Decisions, each a physicist may want to know:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from supertml.published import PUBLISHED_ACCURACIES
+
 __all__ = [
     "COMPARISON_COLUMNS",
     "METHODS",
-    "PUBLISHED",
-    "PublishedAccuracy",
     "comparison_frame",
     "comparison_markdown",
     "method_of",
     "reference_of",
 ]
 
-
-@dataclass(frozen=True)
-class PublishedAccuracy:
-    """A published test accuracy (a fraction) and what produced it."""
-
-    accuracy: float
-    what: str
-
-
-#: Published accuracies by reference table, source ("paper" / "study") and method
-#: (REFERENCE.md section 5). The paper's baseline was xgboost; ours is scikit-learn's
-#: histogram gradient boosting, so it sits in the ``gbt`` row.
-PUBLISHED: Final[Mapping[str, Mapping[str, Mapping[str, PublishedAccuracy]]]] = {
-    "iris": {
-        "paper": {
-            "cnn": PublishedAccuracy(0.9333, "SuperTML"),
-            "gbt": PublishedAccuracy(0.9333, "xgboost"),
-        },
-        "study": {
-            "cnn": PublishedAccuracy(0.967, "ResNet34, pretrained and from scratch"),
-            "cnn_shuffled": PublishedAccuracy(0.23, "ResNet34, shuffled labels"),
-            "random_forest": PublishedAccuracy(0.967, "random forest"),
-        },
-    },
-    "wine": {
-        "paper": {
-            "cnn": PublishedAccuracy(0.9730, "SuperTML"),
-            "gbt": PublishedAccuracy(0.9688, "xgboost"),
-        },
-        "study": {
-            "cnn": PublishedAccuracy(0.971, "ResNet34 single-stage; two-stage 91.4 %"),
-            "random_forest": PublishedAccuracy(1.0, "random forest"),
-        },
-    },
-    "adult": {
-        "paper": {
-            "cnn": PublishedAccuracy(0.8764, "SuperTML"),
-            "gbt": PublishedAccuracy(0.8732, "xgboost"),
-        },
-        "study": {},
-    },
-}
 
 #: Rows of the comparison per table, in report order, with their descriptions.
 METHODS: Final[Mapping[str, str]] = {
@@ -124,7 +81,7 @@ def reference_of(entry: Mapping[str, Any]) -> str | None:
     if reference is not None:
         return str(reference)
     source = entry.get("spec", {}).get("source")
-    return str(source) if source in PUBLISHED else None
+    return str(source) if source in PUBLISHED_ACCURACIES else None
 
 
 def method_of(record: Mapping[str, Any]) -> str:
@@ -143,8 +100,8 @@ def comparison_frame(
     ``records``: accuracy records (``table``, ``model``, ``shuffled_labels``, ``seed``,
     ``accuracy``). ``facts``: per table its split summary (``n_test``, ``train_class_counts``,
     ``test_class_counts``, ``classes``). ``references``: per table the name of its published
-    numbers in :data:`PUBLISHED` (None: none). Tables come in the order of ``facts``; a method
-    appears when it has a record or a published number.
+    numbers in :data:`supertml.published.PUBLISHED_ACCURACIES` (None: none). Tables come in
+    the order of ``facts``; a method appears when it has a record or a published number.
     """
     frame = pd.DataFrame(
         [
@@ -167,7 +124,7 @@ def comparison_frame(
         train_counts = np.asarray(fact["train_class_counts"], dtype=np.float64)
         n_test = int(fact["n_test"])
         guess = float(np.dot(train_counts / train_counts.sum(), counts / counts.sum()))
-        published = PUBLISHED.get(references.get(table) or "", {})
+        published = PUBLISHED_ACCURACIES.get(references.get(table) or "", {})
         mine = frame[frame["table"] == table]
         for method, description in METHODS.items():
             values = mine.loc[mine["method"] == method, "accuracy"].to_numpy(np.float64)

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 
 from supertml.encoding import ImageCache, read_image_cache
+from supertml.seeding import derived_seed
 
 __all__ = [
     "LOSS_WEIGHTS",
@@ -47,8 +48,8 @@ Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
-    """A 63-bit seed derived from ``(seed, epoch)`` alone (numpy SeedSequence mixing)."""
-    return int(np.random.SeedSequence([seed, epoch]).generate_state(2, np.uint64)[0] >> 1)
+    """A 63-bit torch seed derived from ``(seed, epoch)`` alone (see supertml.seeding)."""
+    return derived_seed(seed, epoch, bits=63)
 
 
 def loss_weights(

@@ -11,7 +11,9 @@ import pytest
 from supertml.reporting import SUMMARY_COLUMNS, collect_scores, write_summary
 
 
-def score_record(experiment: str, kind: str, seed: int, public: float) -> dict[str, object]:
+def score_record(
+    experiment: str, kind: str, seed: int, public: float, b_reg: float = 10.0
+) -> dict[str, object]:
     record: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS, 0.5)
     record.update(
         experiment=experiment,
@@ -24,16 +26,17 @@ def score_record(experiment: str, kind: str, seed: int, public: float) -> dict[s
         n_val=10,
         n_public=5,
         n_private=7,
+        b_reg=b_reg,  # every score file records its scoring settings
     )
     record["extra"] = "ignored"
     return record
 
 
-def write_scores(tmp_path: Path) -> list[Path]:
+def write_scores(tmp_path: Path, b_reg: float = 10.0) -> list[Path]:
     records = [
-        score_record("cnn_a", "cnn", 1, 2.0),
-        score_record("gbt", "gradient_boosted_trees", 0, 3.0),
-        score_record("cnn_a", "cnn", 0, 1.0),
+        score_record("cnn_a", "cnn", 1, 2.0, b_reg),
+        score_record("gbt", "gradient_boosted_trees", 0, 3.0, b_reg),
+        score_record("cnn_a", "cnn", 0, 1.0, b_reg),
     ]
     paths = []
     for i, record in enumerate(records):
@@ -82,3 +85,16 @@ def test_written_files_agree(tmp_path: Path) -> None:
     table_rows = [line for line in markdown.splitlines() if line.startswith("| cnn_a")]
     assert len(table_rows) == 2
     assert "| 2.000 |" in table_rows[1]
+
+
+def test_the_page_states_the_b_reg_the_runs_were_scored_with(tmp_path: Path) -> None:
+    split_summary = {"dataset": "x", "source": "x.csv", "weight_scheme": "kaggle", "splits": {}}
+    write_summary(
+        write_scores(tmp_path, b_reg=5.0),
+        split_summary,
+        csv_path=tmp_path / "summary.csv",
+        markdown_path=tmp_path / "summary.md",
+    )
+    markdown = (tmp_path / "summary.md").read_text()
+    assert "AMS with b_r = 5 (REFERENCE.md section 3)" in markdown
+    assert "b_r = 10" not in markdown

@@ -7,10 +7,8 @@ import math
 import pandas as pd
 import pytest
 
+from supertml.published import PAPER_CLAIM_AMS, STUDY_BEST, STUDY_RESULTS
 from supertml.reporting.verdict import (
-    PAPER_CLAIM_AMS,
-    STUDY_BEST,
-    STUDY_RESULTS,
     ExperimentResult,
     experiment_results,
     verdict_line,

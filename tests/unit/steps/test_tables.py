@@ -14,8 +14,7 @@ from supertml.config import ENCODING_DEFAULTS
 from supertml.encoding import read_image_cache
 from supertml.encoding.registry import make_encoder
 from supertml.errors import DataValidationError
-from supertml.tables import TableSpec, load_table, scaled_values, text_values
-from supertml.tables.steps import (
+from supertml.steps.tables import (
     encode_table_images,
     fit_table_baselines,
     read_table_splits,
@@ -25,6 +24,7 @@ from supertml.tables.steps import (
     table_encoding,
     train_table_model,
 )
+from supertml.tables import TableSpec, load_table, scaled_values, text_values
 from tests.unit.tables.conftest import WriteLines
 
 TEXT: dict[str, Any] = {**ENCODING_DEFAULTS["text"], "kind": "text", "size": 32, "font_size": 7}

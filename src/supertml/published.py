@@ -1,0 +1,165 @@
+"""Every number this project quotes from the paper, the study, Kaggle or LUMIN, in one place.
+
+Pages, tables and figures format these values; none types them into its text. Sources
+(shared/REFERENCE.md names them all): the SuperTML paper (Sun et al. 2019, arXiv 1903.06246);
+the reproduction study (G. Strong, "Attempted reproduction of SuperTML", CMS ML workshop 2019;
+Strong 2020, Mach. Learn.: Sci. Technol. 1 045006, appendix B); the Kaggle 2014 challenge's
+leaderboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "KAGGLE_WINNER_PRIVATE_AMS",
+    "LUMIN_ENSEMBLE_PRIVATE_AMS",
+    "PAPER_CLAIM_AMS",
+    "PUBLISHED_ACCURACIES",
+    "STUDY_BEST",
+    "STUDY_BY_ROW",
+    "STUDY_DOUBLE_LUMINOSITY_AMS",
+    "STUDY_DOUBLE_LUMINOSITY_SEPARATE",
+    "STUDY_RESULTS",
+    "STUDY_TEST_OPTIMISATION_MAX",
+    "STUDY_TEST_OPTIMISATION_MEAN",
+    "STUDY_TEST_SIZE_MAX",
+    "PublishedAccuracy",
+    "StudyResult",
+]
+
+# -- the Higgs ML challenge -------------------------------------------------------------------
+
+#: AMS claimed by SuperTML on the Higgs ML challenge (Sun et al. 2019, arXiv 1903.06246;
+#: REFERENCE.md section 1).
+PAPER_CLAIM_AMS: Final[float] = 3.979
+
+#: Winning private-leaderboard AMS of the 2014 Kaggle challenge, G. Melis (REFERENCE.md
+#: sections 1 and 6).
+KAGGLE_WINNER_PRIVATE_AMS: Final[float] = 3.80581
+
+#: Private AMS range of LUMIN's ensemble of 10 fully connected nets (Strong 2020, Mach. Learn.:
+#: Sci. Technol. 1 045006; REFERENCE.md section 6): "about 3.80 to 3.82".
+LUMIN_ENSEMBLE_PRIVATE_AMS: Final[tuple[float, float]] = (3.80, 3.82)
+
+#: The study's double-luminosity check: public and private scored together as one set without
+#: rescaling weights (SENet154, text 224, single stage, cut 0.5; REFERENCE.md section 4).
+STUDY_DOUBLE_LUMINOSITY_AMS: Final[float] = 4.007
+#: The same run's (public, private) AMS scored separately, as it should be (REFERENCE.md
+#: section 4).
+STUDY_DOUBLE_LUMINOSITY_SEPARATE: Final[tuple[float, float]] = (2.830, 2.837)
+
+#: Test-size hypothesis, SENet154 pixels, 10 folds at the validation cut: (public, private)
+#: maxima over folds (REFERENCE.md section 4).
+STUDY_TEST_SIZE_MAX: Final[tuple[float, float]] = (3.94, 3.67)
+
+#: Test-set optimisation, 10 folds with the cut scanned per fold: (public, private) maxima and
+#: means over folds (REFERENCE.md section 4). Not legitimate scores.
+STUDY_TEST_OPTIMISATION_MAX: Final[tuple[float, float]] = (5.79, 3.87)
+STUDY_TEST_OPTIMISATION_MEAN: Final[tuple[float, float]] = (4.14, 3.59)
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """One row of the study's results table (REFERENCE.md section 5).
+
+    ``row`` is the study's run number; the table has two runs numbered 8, the second (no
+    ImageNet pretraining) is keyed ``"8-scratch"`` here. ``epochs`` is "frozen+full" as in the
+    study. ``val_max``/``val_cut``: validation AMS at its maximum and at the chosen cut;
+    ``public``/``private``: test AMS at the validation cut.
+    """
+
+    row: str
+    encoding: str
+    model: str
+    epochs: str
+    val_max: float
+    val_cut: float
+    public: float
+    private: float
+
+
+#: The study's results, REFERENCE.md section 5, in its order.
+STUDY_RESULTS: Final[tuple[StudyResult, ...]] = (
+    StudyResult("1", "text 224", "ResNet34", "4+8", 2.910, 2.800, 2.786, 2.742),
+    StudyResult("3", "pixels 224", "ResNet34", "4+4", 3.617, 3.444, 3.292, 3.325),
+    StudyResult("4", "pixels 224 + augmentation", "ResNet34", "4+4", 3.610, 3.446, 3.242, 3.355),
+    StudyResult("5", "pixels 224", "SE-ResNet50", "4+4", 3.714, 3.595, 3.359, 3.485),
+    StudyResult("6", "pixels 224", "SENet154", "4+4", 3.718, 3.641, 3.501, 3.479),
+    StudyResult("7", "pixels 56", "SE-ResNet50", "4+4", 3.666, 3.443, 3.303, 3.409),
+    StudyResult(
+        "8",
+        "squares 56, DER-ordered, signal duplicated",
+        "SE-ResNet50",
+        "4+1+4",
+        3.813,
+        3.749,
+        3.425,
+        3.549,
+    ),
+    StudyResult(
+        "8-scratch",
+        "squares 56, DER-ordered, signal duplicated, no pretraining",
+        "SE-ResNet50",
+        "8",
+        3.807,
+        3.730,
+        3.509,
+        3.511,
+    ),
+    StudyResult("9", "text 224, single stage", "SENet154", "8", 3.250, 3.116, 2.947, 2.957),
+)
+
+#: The study's best image result by private AMS (row 8: 3.425 public / 3.549 private).
+STUDY_BEST: Final[StudyResult] = max(STUDY_RESULTS, key=lambda r: r.private)
+
+#: The study's results by row (``study_row`` of an experiment).
+STUDY_BY_ROW: Final[dict[str, StudyResult]] = {r.row: r for r in STUDY_RESULTS}
+
+
+# -- the small tables (REFERENCE.md section 5, "Small data sets") ------------------------
+
+
+@dataclass(frozen=True)
+class PublishedAccuracy:
+    """A published test accuracy (a fraction) and what produced it."""
+
+    accuracy: float
+    what: str
+
+
+#: Published accuracies by reference table, source ("paper" / "study") and method
+#: (REFERENCE.md section 5). The paper's baseline was xgboost; ours is scikit-learn's
+#: histogram gradient boosting, so it sits in the ``gbt`` row.
+PUBLISHED_ACCURACIES: Final[Mapping[str, Mapping[str, Mapping[str, PublishedAccuracy]]]] = {
+    "iris": {
+        "paper": {
+            "cnn": PublishedAccuracy(0.9333, "SuperTML"),
+            "gbt": PublishedAccuracy(0.9333, "xgboost"),
+        },
+        "study": {
+            "cnn": PublishedAccuracy(0.967, "ResNet34, pretrained and from scratch"),
+            "cnn_shuffled": PublishedAccuracy(0.23, "ResNet34, shuffled labels"),
+            "random_forest": PublishedAccuracy(0.967, "random forest"),
+        },
+    },
+    "wine": {
+        "paper": {
+            "cnn": PublishedAccuracy(0.9730, "SuperTML"),
+            "gbt": PublishedAccuracy(0.9688, "xgboost"),
+        },
+        "study": {
+            "cnn": PublishedAccuracy(0.971, "ResNet34 single-stage; two-stage 91.4 %"),
+            "random_forest": PublishedAccuracy(1.0, "random forest"),
+        },
+    },
+    "adult": {
+        "paper": {
+            "cnn": PublishedAccuracy(0.8764, "SuperTML"),
+            "gbt": PublishedAccuracy(0.8732, "xgboost"),
+        },
+        "study": {},
+    },
+}

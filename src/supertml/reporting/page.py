@@ -1,0 +1,256 @@
+"""The verdict page in Markdown: claim vs study vs this run, the analyses, the intervals, runs.
+
+Every published number comes from :mod:`supertml.published`; every setting the page states
+(b_r) from the run's own records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+import pandas as pd
+
+from supertml.constants import KAGGLE_SET_SIZES, SCORED_SUBSETS, TEST_SUBSETS
+from supertml.published import (
+    PAPER_CLAIM_AMS,
+    STUDY_DOUBLE_LUMINOSITY_AMS,
+    STUDY_DOUBLE_LUMINOSITY_SEPARATE,
+    STUDY_TEST_OPTIMISATION_MAX,
+    STUDY_TEST_OPTIMISATION_MEAN,
+    STUDY_TEST_SIZE_MAX,
+)
+from supertml.reporting.records import Record, b_reg_text
+from supertml.reporting.tables import SEED_UNC, one_sigma_half_width
+from supertml.reporting.verdict import ExperimentResult, verdict_markdown
+
+__all__ = ["dataset_note", "report_markdown"]
+
+#: The challenge's test set, Kaggle's public and private sets (REFERENCE.md section 2).
+FULL_TEST_EVENTS: Final[int] = KAGGLE_SET_SIZES["b"] + KAGGLE_SET_SIZES["v"]
+
+
+def dataset_note(dataset: str, split_summary: Record) -> str | None:
+    """Why this run's numbers cannot be compared with the paper's and the study's, or None.
+
+    Given for the bundled sample (``dataset == "sample"``) and for any pseudo test set (weights
+    rescaled per class, ``weight_scheme == "per_class"``, REFERENCE.md/DESIGN data flow 2): the
+    paper and the study scored the full 550,000-event Kaggle test set.
+    """
+    pseudo = split_summary.get("weight_scheme") == "per_class"
+    if dataset != "sample" and not pseudo:
+        return None
+    splits = split_summary.get("splits", {})
+    n_test = sum(int(splits.get(name, {}).get("events", 0)) for name in TEST_SUBSETS)
+    what = (
+        "the bundled 8,004-event sample of real challenge events"
+        if dataset == "sample"
+        else f"data set {dataset!r}"
+    )
+    counts = (
+        f" ({splits['public']['events']} public, {splits['private']['events']} private events)"
+        if all(name in splits for name in TEST_SUBSETS)
+        else ""
+    )
+    scale = f", about {FULL_TEST_EVENTS / n_test:,.0f} times fewer" if n_test else ""
+    return (
+        f"this run uses {what}. Its test set is a pseudo test set carved from training events"
+        f"{counts}{scale} than the {FULL_TEST_EVENTS:,} of the challenge, with weights rescaled "
+        "per class to "
+        "the challenge totals. The AMS values are on the challenge's scale but fluctuate "
+        "strongly (above all the test-scanned maxima), so they are NOT comparable with the "
+        f"paper's {PAPER_CLAIM_AMS:.3f} or the study's numbers: read them as a demonstration "
+        "of the pipeline. "
+        "Run the full data (config/higgsml.yaml) for a verdict."
+    )
+
+
+def _num(value: float, unc: float = math.nan) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if math.isfinite(unc) and unc > 0.0:
+        return f"{value:.3f} ± {unc:.3f}"
+    return f"{value:.3f}"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _cell(table: pd.DataFrame, experiment: str, analysis: str, quantity: str, subset: str) -> str:
+    # The analysis must be part of the key: both fold analyses have a "fold mean" row.
+    hit = table[
+        (table["experiment"] == experiment)
+        & (table["analysis"] == analysis)
+        & (table["quantity"] == quantity)
+        & (table["subset"] == subset)
+    ]
+    if hit.empty:
+        return "-"
+    row = hit.iloc[0]
+    return _num(float(row["value"]), float(row["uncertainty"]))
+
+
+def _unc_note(table: pd.DataFrame, experiment: str) -> str:
+    n = int(table.loc[table["experiment"] == experiment, "n_seeds"].iloc[0])
+    return f"{n} ({SEED_UNC})" if n > 1 else "1"
+
+
+def _analysis_sections(table: pd.DataFrame) -> list[str]:
+    experiments = sorted(table["experiment"].unique()) if not table.empty else []
+    lines = ["## 2. The analyses of the claim (REFERENCE.md section 4)", ""]
+    lines += [
+        "Each test subset split into random folds (public and private events together, as the "
+        "study split its 550k); weights in a fold scaled by (events of the subset) / (its "
+        "events in the fold). With one seed, the fold mean carries the fold std (the spread of "
+        "single folds, as the study quoted it) and min/max are the extreme folds; with several "
+        "seeds every value is the mean over seeds ± the seed std.",
+        "",
+        "### 2a. Test-size hypothesis: AMS per fold at the validation cut",
+        "",
+    ]
+    header = ["experiment", "seeds"]
+    for subset in TEST_SUBSETS:
+        header += [f"{subset} mean", f"{subset} min", f"{subset} max"]
+    rows = []
+    for e in experiments:
+        row = [e, _unc_note(table, e)]
+        for subset in TEST_SUBSETS:
+            row += [
+                _cell(table, e, "test_size", f"fold {stat}", subset)
+                for stat in ("mean", "min", "max")
+            ]
+        rows.append(row)
+    pub_max, priv_max = STUDY_TEST_SIZE_MAX
+    rows.append(["study (SENet154, pixels)", "-", "-", "-", f"{pub_max:.2f}", "-", "-",
+                 f"{priv_max:.2f}"])  # fmt: skip
+    lines += _md_table(header, rows)
+    lines += [
+        "### 2b. Test-set optimisation: cut scanned for the maximum (not a legitimate score)",
+        "",
+    ]
+    header = ["experiment", "seeds"]
+    for subset in TEST_SUBSETS:
+        header += [f"{subset} fold mean", f"{subset} fold max", f"{subset} whole-set max"]
+    rows = []
+    for e in experiments:
+        row = [e, _unc_note(table, e)]
+        for subset in TEST_SUBSETS:
+            row += [_cell(table, e, "test_optimisation", q, subset)
+                    for q in ("fold mean", "fold max", "whole-set max")]  # fmt: skip
+        rows.append(row)
+    (opt_pub, opt_priv), (mean_pub, mean_priv) = (STUDY_TEST_OPTIMISATION_MAX,
+                                                  STUDY_TEST_OPTIMISATION_MEAN)  # fmt: skip
+    rows.append(["study (SENet154, pixels)", "-", f"{mean_pub:.2f}", f"{opt_pub:.2f}", "-",
+                 f"{mean_priv:.2f}", f"{opt_priv:.2f}", "-"])  # fmt: skip
+    lines += _md_table(header, rows)
+    lines += [
+        "### 2c. Double luminosity: public + private scored as one set",
+        "",
+        "`merged`: the two subsets as one set with their weights untouched (each is normalised "
+        "to the challenge totals, so together they stand for two luminosities); `normalised`: "
+        "the same set rescaled to one luminosity (each subset weighted by its share of the "
+        "test events). `ratio` = merged / normalised, about sqrt(2) = 1.414 when public and "
+        "private are alike.",
+        "",
+    ]
+    header = ["experiment", "seeds", "cut", "public", "private", "merged", "normalised", "ratio"]
+    rows = []
+    for e in experiments:
+        part = table[(table["experiment"] == e) & (table["analysis"] == "double_luminosity")]
+        for quantity in part["quantity"].unique():
+            cut = float(part.loc[part["quantity"] == quantity, "cut"].iloc[0])
+            name = str(quantity).removeprefix("at ").removesuffix(" cut")
+            rows.append(
+                [e, _unc_note(table, e), f"{name} ({cut:.4f})"]
+                + [_cell(table, e, "double_luminosity", str(quantity), s)
+                   for s in ("public", "private", "merged", "normalised", "ratio")]
+            )  # fmt: skip
+    lumi_pub, lumi_priv = STUDY_DOUBLE_LUMINOSITY_SEPARATE
+    rows.append(["study (SENet154, text 224)", "-", "fixed (0.5000)", f"{lumi_pub:.3f}",
+                 f"{lumi_priv:.3f}", f"{STUDY_DOUBLE_LUMINOSITY_AMS:.3f}", "-", "-"])  # fmt: skip
+    lines += _md_table(header, rows)
+    return lines
+
+
+def _interval_section(table: pd.DataFrame) -> list[str]:
+    lines = [
+        "## 3. Bootstrap intervals",
+        "",
+        "Percentile bootstrap per run (events resampled with replacement, weights unchanged; "
+        "the cut fixed, except for the whole-set maxima, where it is scanned again in every "
+        "resample). 68 % is the one-sigma level.",
+        "",
+    ]
+    header = ["experiment", "seed", "quantity", "subset", "cut", "AMS", "68 % interval",
+              "95 % interval", "resamples"]  # fmt: skip
+    rows = [
+        [str(r.experiment), str(r.seed), str(r.quantity), str(r.subset), f"{r.cut:.4f}",
+         f"{r.point:.3f}", f"[{r.lower_68:.3f}, {r.upper_68:.3f}]",
+         f"[{r.lower_95:.3f}, {r.upper_95:.3f}]", str(r.n_resamples)]
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+    return lines + _md_table(header, rows)
+
+
+def _runs_section(scores: pd.DataFrame, analyses: Mapping[tuple[str, int], Record]) -> list[str]:
+    lines = [
+        "## 4. Every run",
+        "",
+        "Scores of each (experiment, seed) as in `summary.csv`, the test AMS at the validation "
+        "cut with its bootstrap 68 % half-width.",
+        "",
+    ]
+    header = ["experiment", "kind", "seed", "val AUC", "cut", "val AMS at cut", "val AMS max",
+              "public AMS", "private AMS"]  # fmt: skip
+    rows = []
+    for r in scores.itertuples(index=False):
+        analysis = analyses.get((str(r.experiment), int(r.seed)), {})
+        source = str(analysis.get("_source", r.experiment))
+        unc = {
+            s: one_sigma_half_width(analysis["bootstrap"][s], source) if analysis else math.nan
+            for s in SCORED_SUBSETS
+        }
+        rows.append([
+            str(r.experiment), str(r.kind), str(r.seed), f"{float(r.val_auc):.3f}",
+            f"{float(r.cut):.4f}", _num(float(r.val_ams_at_cut), unc["val"]),
+            _num(float(r.val_ams_max)), _num(float(r.public_ams), unc["public"]),
+            _num(float(r.private_ams), unc["private"]),
+        ])  # fmt: skip
+    return lines + _md_table(header, rows)
+
+
+def report_markdown(
+    dataset: str,
+    results: Sequence[ExperimentResult],
+    *,
+    analyses: pd.DataFrame,
+    intervals: pd.DataFrame,
+    scores: pd.DataFrame,
+    analysis_records: Mapping[tuple[str, int], Record],
+    note: str | None,
+    b_reg: Sequence[float],
+) -> str:
+    """The verdict page: claim vs study vs this run, the analyses, the intervals, every run.
+
+    ``b_reg``: the regularisation term(s) the runs were scored with (from their score files).
+    """
+    lines = [
+        f"# Does SuperTML reach AMS {PAPER_CLAIM_AMS:.3f}? Verdict for data set `{dataset}`",
+        "",
+        "## 1. Claim vs study vs this run",
+        "",
+        f"Public and private test AMS at the cut chosen on validation ({b_reg_text(b_reg)}). "
+        "This run: the "
+        "mean over seeds; its uncertainty is the seed std with several seeds, else the "
+        "bootstrap 68 % half-width of the single run (the note column says which).",
+        "",
+        verdict_markdown(results, dataset_note=note),
+    ]
+    lines += _analysis_sections(analyses)
+    lines += _interval_section(intervals)
+    lines += _runs_section(scores, analysis_records)
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Steps of ``workflow/rules/baselines.smk``: tabular baselines on the same prepared splits.
+
+Every kind goes through :mod:`supertml.baselines.registry` and writes predictions in the same
+contract as the CNNs, so the same scoring code scores both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from supertml.io import write_json, write_table
+from supertml.steps.data import read_features, read_frames
+
+__all__ = ["train_baseline"]
+
+
+def train_baseline(
+    baseline: Mapping[str, Any],
+    prepared_paths: Mapping[str, str | Path],
+    *,
+    features_path: str | Path,
+    seed: int,
+    output: str | Path,
+    info_path: str | Path,
+    threads: int = 1,
+) -> None:
+    """Fit a tabular baseline on the prepared training split and score the other subsets."""
+    from supertml.baselines.registry import fit_predict_baseline  # noqa: PLC0415 (scikit-learn)
+
+    kind = baseline["kind"]
+    fields = {k: v for k, v in baseline.items() if k not in ("kind", "preprocessing")}
+    predictions, info = fit_predict_baseline(
+        kind,
+        fields,
+        read_frames(prepared_paths),
+        read_features(features_path),
+        seed=seed,
+        threads=threads,
+    )
+    write_table(output, predictions)
+    write_json(info_path, {"kind": kind, **info})
