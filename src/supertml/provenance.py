@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-__all__ = ["PACKAGE_DATA", "code_version", "step_version"]
+__all__ = ["PACKAGE_DATA", "clear_caches", "code_version", "step_version"]
 
 #: Modules that read package data, and the data folders (relative to the package) they read.
 PACKAGE_DATA: Final[dict[str, tuple[str, ...]]] = {"supertml.encoding.glyphs": ("fonts",)}
@@ -182,3 +182,10 @@ def step_version(rule: str) -> str:
     if len(owners) != 1:
         raise ValueError(f"rule {rule!r}: {len(owners)} step functions of that name {owners}")
     return code_version(owners[0], rule)
+
+
+def clear_caches() -> None:
+    """Forget every parsed module: for a process that edits code between two versions (tests);
+    a Snakemake run reads each file once."""
+    for cached in (_tree, _module_closure, _module_digest, step_version):
+        cached.cache_clear()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import yaml
 
-from supertml.config import validate_config
+from supertml.config import (
+    BASELINE_DEFAULTS,
+    ENCODING_DEFAULTS,
+    ORDERING_DEFAULTS,
+    RECIPE_DEFAULTS,
+    SCHEMA_PATH,
+    validate_config,
+)
 from supertml.errors import ConfigError
 
 
@@ -76,3 +85,55 @@ def test_study_row_must_name_a_row_of_the_study() -> None:
     config["experiments"]["e"]["study_row"] = "2"  # the study's table has no row 2
     with pytest.raises(ConfigError, match=r"experiments\.e\.study_row"):
         validate_config(config)
+
+
+def _stated_defaults(description: str, kind: str) -> set[str]:
+    """The defaults a schema description states for ``kind``: "kind: ... (default V)" or
+    "default V for kind" or "V for kind" (several kinds in one sentence)."""
+
+    def found(segments: list[str]) -> set[str]:
+        stated: set[str] = set()
+        for segment in segments:
+            stated |= set(re.findall(rf"(-?[\w.+-]+) for {kind}\b", segment))
+            stated |= set(re.findall(r"default:? (?:null: )?'?(-?[\w.+-]+)", segment))
+            stated |= set(re.findall(r"'?(\w+)'? \([^)]*\bdefault\b", segment))  # "relu (default)"
+        return {value.rstrip(".,)") for value in stated}
+
+    # The sentence about this kind, else the whole description (one default for all kinds).
+    return found([s for s in description.split(";") if kind in s]) or found([description])
+
+
+def _same(stated: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return stated == str(value).lower()
+    if isinstance(value, int | float):
+        try:
+            return float(stated) == float(value)
+        except ValueError:
+            return False
+    return stated == str(value)
+
+
+@pytest.mark.parametrize(
+    ("section", "defaults"),
+    [("encodings", ENCODING_DEFAULTS), ("orderings", ORDERING_DEFAULTS),
+     ("recipes", RECIPE_DEFAULTS), ("baselines", BASELINE_DEFAULTS)],
+)  # fmt: skip
+def test_schema_descriptions_state_the_per_kind_defaults(
+    section: str, defaults: dict[str, dict[str, Any]]
+) -> None:
+    # The defaults live in supertml.config alone; the schema's words must agree with them.
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    keys = schema["properties"][section]["additionalProperties"]["properties"]
+    checked = 0
+    for kind, entries in defaults.items():
+        for key, value in entries.items():
+            if value is None or isinstance(value, dict):
+                continue  # "null" and nested grids are described in words
+            stated = _stated_defaults(keys[key]["description"], kind)
+            assert any(_same(s, value) for s in stated), (
+                f"{section}.{key} ({kind}): the schema says {sorted(stated)}, the default is "
+                f"{value!r}"
+            )
+            checked += 1
+    assert checked >= 3

@@ -137,3 +137,26 @@ def test_a_comment_or_docstring_change_reruns_nothing(finished_run: Path, tmp_pa
     )  # fmt: skip
     result = run_snakemake(finished_run, tiny_config(), "-n", env=env)
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_the_worked_example_of_config_readme_adds_only_its_own_jobs(finished_run: Path) -> None:
+    # The YAML snippet of config/README.md, with this test's model and recipe names.
+    readme = (REPO / "config/README.md").read_text()
+    snippet = yaml.safe_load(readme.split("```yaml\n", 1)[1].split("```", 1)[0])
+    config = tiny_config()
+    config["encodings"].update(snippet["encodings"])
+    for experiment in snippet["experiments"].values():
+        experiment.update(model="tiny", recipe="one_epoch")
+    config["experiments"].update(snippet["experiments"])
+    path = finished_run / "worked_example.yaml"
+    path.write_text(yaml.safe_dump(config))
+    counts = job_counts(run_snakemake(finished_run, path, "-n").stdout)
+    per_run = ("train_model", "predict_model", "score_predictions", "analyse_predictions",
+               "bootstrap_analyses", "plot_run", "plot_panel")  # fmt: skip
+    gathering = ("summarise_scores", "plot_training_curves", "plot_fold_distributions",
+                 "write_verdict")  # fmt: skip
+    assert counts == {
+        "encode_images": 4,
+        **dict.fromkeys(per_run, 1),
+        **dict.fromkeys(gathering, 1),
+    }

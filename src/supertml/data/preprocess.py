@@ -40,7 +40,12 @@ UNSCALED_FEATURES: Final[frozenset[str]] = frozenset({"PRI_jet_num"})
 
 @dataclass(frozen=True)
 class StandardScaler:
-    """Per-feature ``(x - mean) / std`` with -999.0 (undefined) mapped to NaN."""
+    """Per-feature ``(x - mean) / std``, fitted on training rows; the one scaler of the project.
+
+    :meth:`transform` scales the HiggsML features of a frame, where -999.0 marks undefined
+    values (they become NaN); :meth:`scale_columns` scales a small table's columns, where
+    missing values are NaN already (they stay NaN).
+    """
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -79,11 +84,24 @@ class StandardScaler:
             # Raw tables write undefined as -999.0, never NaN: NaN means already transformed.
             raise ValueError("StandardScaler.transform: input has NaN values; scaled twice?")
         undefined = raw == MISSING_VALUE
-        scaled = (raw - np.asarray(self.mean)) / np.asarray(self.std)
+        scaled = self._scale(raw)
         scaled[undefined] = np.nan
         out = frame.copy()
         out[list(self.features)] = scaled
         return out
+
+    def scale_columns(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+        """Scaled values ``float64 [N, F]`` of ``frame``'s columns in :attr:`features` order;
+        NaN (missing) stays NaN."""
+        absent = [name for name in self.features if name not in frame.columns]
+        if absent:
+            raise ValueError(f"StandardScaler.scale_columns: frame lacks columns {absent}")
+        values = frame.loc[:, list(self.features)].to_numpy(dtype=np.float64, na_value=np.nan)
+        return self._scale(values)
+
+    def _scale(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        scaled: npt.NDArray[np.float64] = (values - np.asarray(self.mean)) / np.asarray(self.std)
+        return scaled
 
 
 def defined_mean_std(

@@ -1,5 +1,8 @@
 """Read and validate the ATLAS Higgs ML challenge CSV files.
 
+One topic, hence one module of about 440 lines: every check of the three layouts and the
+error messages that point at a file's line and column.
+
 Three layouts are recognised from the header (REFERENCE.md section 2):
 
 - ``opendata``: CERN Open Data record 328, ``atlas-higgs-challenge-2014-v2.csv``

@@ -130,6 +130,37 @@ def split_events(table: EventTable, config: SplitConfig) -> Splits:
         )
     frame = table.frame
     kaggle_set = frame["kaggle_set"].to_numpy(dtype=object)
+    training = _training_rows(table, kaggle_set)
+    labels = frame["label"].to_numpy()
+    scheme: WeightScheme
+    if (kaggle_set == "b").any():
+        scheme = "set_fraction"
+        rows = {
+            **_stratified(table, training, labels, config.validation_fraction, config.seed),
+            "public": np.flatnonzero(kaggle_set == "b"),
+            "private": np.flatnonzero(kaggle_set == "v"),
+        }
+    else:
+        scheme = "per_class"
+        rows = _pseudo_test_rows(table, training, labels, config)
+
+    frames = {}
+    for name in SUBSETS:
+        subset = _subset_frame(frame, rows[name], name)
+        _require_both_classes(table, subset, name)
+        frames[name] = subset
+    if scheme == "set_fraction":
+        for name in ("train", "val"):
+            # REFERENCE.md section 3, "weight factor": scale to the full t set.
+            frames[name]["weight"] *= training.size / len(frames[name])
+    else:
+        for subset in frames.values():
+            _rescale_per_class(subset)
+    return Splits(frames=frames, weight_scheme=scheme, config=config)
+
+
+def _training_rows(table: EventTable, kaggle_set: npt.NDArray[np.object_]) -> npt.NDArray[np.intp]:
+    """The rows of Kaggle's training set, once the test sets are known to be both or neither."""
     has_public = bool((kaggle_set == "b").any())
     has_private = bool((kaggle_set == "v").any())
     if has_public != has_private:
@@ -145,53 +176,30 @@ def split_events(table: EventTable, config: SplitConfig) -> Splits:
         raise DataValidationError(
             table.path, "no training events (KaggleSet 't')", column="KaggleSet"
         )
-    labels = frame["label"].to_numpy()
+    return training
 
-    if has_public:
-        scheme: WeightScheme = "set_fraction"
-        rows = {
-            **_stratified(table, training, labels, config.validation_fraction, config.seed),
-            "public": np.flatnonzero(kaggle_set == "b"),
-            "private": np.flatnonzero(kaggle_set == "v"),
-        }
-    else:
-        scheme = "per_class"
-        rest, test = _split(
-            table,
-            training,
-            labels,
-            config.pseudo_test_fraction,
-            seed=config.seed,
-            what="pseudo test",
-        )
-        # The first part is public: Kaggle's 100k of the 550k test events.
-        public, private = _split(
-            table,
-            test,
-            labels,
-            1.0 - config.public_fraction,
-            seed=config.seed,
-            what="public/private",
-        )
-        rows = {
-            **_stratified(table, rest, labels, config.validation_fraction, config.seed),
-            "public": public,
-            "private": private,
-        }
 
-    frames = {}
-    for name in SUBSETS:
-        subset = _subset_frame(frame, rows[name], name)
-        _require_both_classes(table, subset, name)
-        frames[name] = subset
-    if scheme == "set_fraction":
-        for name in ("train", "val"):
-            # REFERENCE.md section 3, "weight factor": scale to the full t set.
-            frames[name]["weight"] *= training.size / len(frames[name])
-    else:
-        for subset in frames.values():
-            _rescale_per_class(subset)
-    return Splits(frames=frames, weight_scheme=scheme, config=config)
+def _pseudo_test_rows(
+    table: EventTable,
+    training: npt.NDArray[np.intp],
+    labels: npt.NDArray[np.generic],
+    config: SplitConfig,
+) -> dict[str, npt.NDArray[np.intp]]:
+    """Train, val, public and private rows carved from training events alone."""
+    rest, test = _split(
+        table, training, labels, config.pseudo_test_fraction, seed=config.seed,
+        what="pseudo test",
+    )  # fmt: skip
+    # The first part is public: Kaggle's 100k of the 550k test events.
+    public, private = _split(
+        table, test, labels, 1.0 - config.public_fraction, seed=config.seed,
+        what="public/private",
+    )  # fmt: skip
+    return {
+        **_stratified(table, rest, labels, config.validation_fraction, config.seed),
+        "public": public,
+        "private": private,
+    }
 
 
 def _split(

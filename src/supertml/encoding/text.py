@@ -1,5 +1,9 @@
 """Text encodings (SuperTML_EF and SuperTML_VF): each feature's value written into the image.
 
+One topic, hence one module of about 520 lines: the text images' layouts (equal and
+variable font), their style and the vectorised drawing that must match Pillow's pixel for
+pixel.
+
 The study's text images (REFERENCE.md section 5, runs 1 and 9; Strong 2019, notebook
 ``image_formatter-HiggsML``): 224 px, white text on black, FreeMonoBold 13, each value written
 with ``f"{x:.3f}"`` by Pillow's ``ImageDraw.text``, feature i at

@@ -13,6 +13,7 @@ computed the same way (REFERENCE.md section 3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -109,6 +110,41 @@ def validate_predictions(frame: pd.DataFrame, source: str | Path) -> None:
     DataValidationError
         Naming ``source``, the column, and the first bad row (0-based position and event id).
     """
+    _check_columns_and_subsets(frame, source)
+    values: dict[str, NDArray[np.float64]] = {}
+    for column, valid, rule in _VALUE_CHECKS:
+        values[column] = _numeric(frame, column, source)
+        bad = ~valid(values[column])
+        if bad.any():
+            raise DataValidationError(source, f"{rule}; " + _first_bad(frame, bad), column=column)
+    duplicated = frame.duplicated(subset=["subset", "event_id"]).to_numpy(dtype=np.bool_)
+    if duplicated.any():
+        raise DataValidationError(
+            source,
+            "duplicated (subset, event_id); " + _first_bad(frame, duplicated),
+            column="event_id",
+        )
+    val_labels = values["label"][(frame["subset"] == "val").to_numpy(dtype=np.bool_)]
+    if np.unique(val_labels).size < 2:
+        raise DataValidationError(
+            source,
+            "subset 'val' holds only one class; the cut and the AUC need signal and background",
+            column="label",
+        )
+
+
+#: Per numeric column, in checking order: which values are valid, and the rule a bad one breaks.
+_VALUE_CHECKS: Final[
+    tuple[tuple[str, Callable[[NDArray[np.float64]], NDArray[np.bool_]], str], ...]
+] = (
+    ("event_id", lambda v: np.isfinite(v) & (v == np.round(v)), "event_id must be integers"),
+    ("label", lambda v: (v == 0.0) | (v == 1.0), "label must be 1 (signal) or 0 (background)"),
+    ("score", np.isfinite, "score must be finite"),
+    ("weight", lambda v: np.isfinite(v) & (v >= 0.0), "weight must be finite and non-negative"),
+)
+
+
+def _check_columns_and_subsets(frame: pd.DataFrame, source: str | Path) -> None:
     missing = [c for c in PREDICTION_COLUMNS if c not in frame.columns]
     if missing:
         raise DataValidationError(
@@ -133,48 +169,6 @@ def validate_predictions(frame: pd.DataFrame, source: str | Path) -> None:
             source,
             f"no rows for subset(s) {absent}; val, public and private must all be present",
             column="subset",
-        )
-    event_id = _numeric(frame, "event_id", source)
-    bad_id = ~(np.isfinite(event_id) & (event_id == np.round(event_id)))
-    if bad_id.any():
-        raise DataValidationError(
-            source, "event_id must be integers; " + _first_bad(frame, bad_id), column="event_id"
-        )
-    label = _numeric(frame, "label", source)
-    bad_label = ~((label == 0.0) | (label == 1.0))
-    if bad_label.any():
-        raise DataValidationError(
-            source,
-            "label must be 1 (signal) or 0 (background); " + _first_bad(frame, bad_label),
-            column="label",
-        )
-    score = _numeric(frame, "score", source)
-    bad_score = ~np.isfinite(score)
-    if bad_score.any():
-        raise DataValidationError(
-            source, "score must be finite; " + _first_bad(frame, bad_score), column="score"
-        )
-    weight = _numeric(frame, "weight", source)
-    bad_weight = ~(np.isfinite(weight) & (weight >= 0.0))
-    if bad_weight.any():
-        raise DataValidationError(
-            source,
-            "weight must be finite and non-negative; " + _first_bad(frame, bad_weight),
-            column="weight",
-        )
-    duplicated = frame.duplicated(subset=["subset", "event_id"]).to_numpy(dtype=np.bool_)
-    if duplicated.any():
-        raise DataValidationError(
-            source,
-            "duplicated (subset, event_id); " + _first_bad(frame, duplicated),
-            column="event_id",
-        )
-    val_labels = label[(subset == "val").to_numpy(dtype=np.bool_)]
-    if np.unique(val_labels).size < 2:
-        raise DataValidationError(
-            source,
-            "subset 'val' holds only one class; the cut and the AUC need signal and background",
-            column="label",
         )
 
 

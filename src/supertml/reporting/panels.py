@@ -40,6 +40,11 @@ def plot_example_panel(
     """
     cache = read_image_cache(cache_path)
     assert cache.images is not None
+    if len(boxes) != len(cache.feature_order):
+        raise ValueError(
+            f"{cache_path}: {len(boxes)} feature boxes for the {len(cache.feature_order)} "
+            "features of the cache"
+        )
     rng = np.random.default_rng(seed)
     rows = {"signal": _pick(cache.label, 1, per_class, rng),
             "background": _pick(cache.label, 0, per_class, rng)}  # fmt: skip

@@ -30,7 +30,6 @@ from supertml.tables.summary import (
 from supertml.tables.values import (
     MISSING_TEXT,
     TEXT_DECIMALS,
-    TableScaler,
     fit_table_scaler,
     scaled_values,
     text_strings,
@@ -47,7 +46,6 @@ __all__ = [
     "TEXT_DECIMALS",
     "BaselineModel",
     "BaselineResult",
-    "TableScaler",
     "TableSource",
     "TableSpec",
     "TabularSplits",

@@ -20,22 +20,19 @@ Decisions, each a physicist may want to know:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from supertml.data.preprocess import defined_mean_std
+from supertml.data.preprocess import StandardScaler, defined_mean_std
 from supertml.encoding.text import TextStyle, format_values
 from supertml.tables.loading import TabularSplits
 
 __all__ = [
     "MISSING_TEXT",
     "TEXT_DECIMALS",
-    "TableScaler",
     "fit_table_scaler",
     "scaled_values",
     "text_strings",
@@ -79,47 +76,7 @@ def text_strings(frame: pd.DataFrame) -> npt.NDArray[np.str_]:
     return format_values(text_values(frame), decimals=TEXT_DECIMALS, undefined_text=MISSING_TEXT)
 
 
-@dataclass(frozen=True)
-class TableScaler:
-    """Per-column ``(x - mean) / std`` fitted on training rows; NaN (missing) stays NaN."""
-
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if not len(self.features) == len(self.mean) == len(self.std):
-            raise ValueError(
-                f"TableScaler: {len(self.features)} features but {len(self.mean)} means and "
-                f"{len(self.std)} standard deviations"
-            )
-        if not all(np.isfinite(self.std)) or min(self.std, default=1.0) <= 0.0:
-            raise ValueError("TableScaler: standard deviations must be finite and positive")
-
-    def transform(self, frame: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Scaled values ``float64 [N, F]`` of ``frame``'s columns in :attr:`features` order."""
-        absent = [name for name in self.features if name not in frame.columns]
-        if absent:
-            raise ValueError(f"TableScaler.transform: frame lacks columns {absent}")
-        values = frame.loc[:, list(self.features)].to_numpy(dtype=np.float64, na_value=np.nan)
-        scaled: npt.NDArray[np.float64] = (values - np.asarray(self.mean)) / np.asarray(self.std)
-        return scaled
-
-    def to_dict(self) -> dict[str, list[str] | list[float]]:
-        """A JSON-serialisable form; :meth:`from_dict` restores an equal scaler."""
-        return {"features": list(self.features), "mean": list(self.mean), "std": list(self.std)}
-
-    @classmethod
-    def from_dict(cls, payload: Mapping[str, Any]) -> TableScaler:
-        """Rebuild a scaler from :meth:`to_dict` output."""
-        return cls(
-            features=tuple(str(name) for name in payload["features"]),
-            mean=tuple(float(value) for value in payload["mean"]),
-            std=tuple(float(value) for value in payload["std"]),
-        )
-
-
-def fit_table_scaler(train: pd.DataFrame) -> TableScaler:
+def fit_table_scaler(train: pd.DataFrame) -> StandardScaler:
     """Mean and population standard deviation (ddof=0) of each column over its present values.
 
     Pass training rows only (REFERENCE.md section 5). A column that is constant or never present
@@ -131,7 +88,7 @@ def fit_table_scaler(train: pd.DataFrame) -> TableScaler:
     if np.isinf(values).any():
         raise ValueError("fit_table_scaler: training values hold infinities")
     mean, std = defined_mean_std(values, ~np.isnan(values))
-    return TableScaler(
+    return StandardScaler(
         features=tuple(str(name) for name in train.columns),
         mean=tuple(float(v) for v in mean),
         std=tuple(float(v) for v in std),
@@ -140,7 +97,7 @@ def fit_table_scaler(train: pd.DataFrame) -> TableScaler:
 
 def scaled_values(
     splits: TabularSplits,
-) -> tuple[TableScaler, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+) -> tuple[StandardScaler, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The pixel encoding's inputs: a scaler fitted on ``splits.train``, train and test scaled."""
     scaler = fit_table_scaler(splits.train)
-    return scaler, scaler.transform(splits.train), scaler.transform(splits.test)
+    return scaler, scaler.scale_columns(splits.train), scaler.scale_columns(splits.test)

@@ -254,16 +254,7 @@ def train_classifier(
     """
     out = Path(out_dir)
     checkpoint_dir = out / "checkpoints"
-    if _is_ddp_child():
-        resume_from: Path | None = (
-            Path(os.environ[_RESUME_ENV]) if os.environ.get(_RESUME_ENV) else None
-        )
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        resume_from = _resumable_checkpoint(
-            checkpoint_dir, run_fingerprint(settings, train_cache, val_cache)
-        )
-        os.environ[_RESUME_ENV] = str(resume_from or "")
+    resume_from = _resume_point(settings, out, checkpoint_dir, train_cache, val_cache)
     torch.set_num_threads(threads)
     pl.seed_everything(settings.seed, workers=True, verbose=False)
 
@@ -281,34 +272,7 @@ def train_classifier(
     model = ImageClassifier(resolved.architecture, **resolved.model_arguments())
     metrics = EpochMetricsWriter(out / "metrics.csv", frozen_epochs=settings.frozen_epochs)
     best = BestCheckpoint(checkpoint_dir / "best.ckpt", settings.monitor)
-    trainer = pl.Trainer(
-        max_epochs=settings.total_epochs,
-        accelerator="auto",
-        devices=settings.devices,
-        # One task per job, in SLURM or not; several GPUs through Lightning's own launcher
-        # (supertml.cluster.environment says why).
-        plugins=[cluster_environment()],
-        strategy="ddp" if settings.devices > 1 else "auto",
-        use_distributed_sampler=False,  # EpochShuffledBatches shards the batches itself
-        precision=_trainer_precision(),  # type: ignore[arg-type]
-        deterministic=not torch.cuda.is_available(),
-        logger=False,
-        enable_checkpointing=False,  # no ModelCheckpoint: our callbacks do the saving
-        callbacks=[
-            EpochSeeder(settings.seed),
-            metrics,
-            # Both after the metrics writer, so that the epoch's row is in the checkpoints,
-            # and the best-epoch record before the resumable checkpoint that stores it.
-            best,
-            LastCheckpoint(checkpoint_dir / "last.ckpt"),
-            *callbacks,
-        ],
-        num_sanity_val_steps=0,
-        log_every_n_steps=1,
-        enable_model_summary=False,
-        # Nothing of Lightning's own lands in the working directory (the repository root).
-        default_root_dir=checkpoint_dir,
-    )
+    trainer = _trainer(settings, checkpoint_dir, [metrics, best], callbacks)
     log.info(
         "training %s on %s for %d+%d epochs",
         settings.architecture,
@@ -350,3 +314,58 @@ def train_classifier(
     write_json(out / "train_config.json", run_config)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return checkpoint
+
+
+def _resume_point(
+    settings: TrainSettings,
+    out: Path,
+    checkpoint_dir: Path,
+    train_cache: str | Path,
+    val_cache: str | Path,
+) -> Path | None:
+    """The checkpoint to resume from, or None; the first DDP process decides for all."""
+    if _is_ddp_child():
+        return Path(os.environ[_RESUME_ENV]) if os.environ.get(_RESUME_ENV) else None
+    out.mkdir(parents=True, exist_ok=True)
+    resume_from = _resumable_checkpoint(
+        checkpoint_dir, run_fingerprint(settings, train_cache, val_cache)
+    )
+    os.environ[_RESUME_ENV] = str(resume_from or "")
+    return resume_from
+
+
+def _trainer(
+    settings: TrainSettings,
+    checkpoint_dir: Path,
+    recorders: Sequence[pl.Callback],
+    extra: Sequence[pl.Callback],
+) -> pl.Trainer:
+    """The training run's Trainer; ``recorders`` (metrics writer, best-epoch record) run after
+    the epoch seeder and before the resumable checkpoint, which must store their state."""
+    return pl.Trainer(
+        max_epochs=settings.total_epochs,
+        accelerator="auto",
+        devices=settings.devices,
+        # One task per job, in SLURM or not; several GPUs through Lightning's own launcher
+        # (supertml.cluster.environment says why).
+        plugins=[cluster_environment()],
+        strategy="ddp" if settings.devices > 1 else "auto",
+        use_distributed_sampler=False,  # EpochShuffledBatches shards the batches itself
+        precision=_trainer_precision(),  # type: ignore[arg-type]
+        deterministic=not torch.cuda.is_available(),
+        logger=False,
+        enable_checkpointing=False,  # no ModelCheckpoint: our callbacks do the saving
+        callbacks=[
+            EpochSeeder(settings.seed),
+            # The metrics writer first, so that the epoch's row is in the checkpoints, and the
+            # best-epoch record before the resumable checkpoint that stores it.
+            *recorders,
+            LastCheckpoint(checkpoint_dir / "last.ckpt"),
+            *extra,
+        ],
+        num_sanity_val_steps=0,
+        log_every_n_steps=1,
+        enable_model_summary=False,
+        # Nothing of Lightning's own lands in the working directory (the repository root).
+        default_root_dir=checkpoint_dir,
+    )

@@ -220,7 +220,8 @@ def test_glyph_bank_builds_one_window_per_position() -> None:
 # --- layouts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [224, 112, 100])
+# 60 and 230 px put x on .5 and .75: there floor (the study's int()) and round differ.
+@pytest.mark.parametrize("size", [224, 112, 100, 60, 230])
 def test_equal_font_layout_is_the_studys_formula(size: int) -> None:
     layout = equal_font_layout(N_FEATURES, size)
     study = [

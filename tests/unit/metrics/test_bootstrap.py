@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from supertml.metrics.bootstrap import ONE_SIGMA, bootstrap_ams, bootstrap_max_ams
+from supertml.metrics.bootstrap import (
+    ONE_SIGMA,
+    bootstrap_ams,
+    bootstrap_max_ams,
+    percentile_interval,
+)
 from supertml.metrics.cut import ams_at_cut, max_ams
 from tests.unit.metrics.synthetic import events
 from tests.unit.reporting.runs import predictions
@@ -109,3 +114,14 @@ def test_bootstrap_of_the_maximum_checks_its_arguments() -> None:
         bootstrap_max_ams([0.1, 0.9], [0, 1], [1.0, 1.0], n_resamples=1)
     with pytest.raises(ValueError, match="levels"):
         bootstrap_max_ams([0.1, 0.9], [0, 1], [1.0, 1.0], levels=[1.5])
+
+
+def test_interval_levels_are_the_central_quantiles() -> None:
+    # 0, 1, ..., 100: the q-quantile (linear interpolation) is exactly 100 q.
+    values = np.arange(101, dtype=np.float64)
+    result = percentile_interval(values, point=50.0, cut=0.5, n_events=101, seed=0)
+    (level_68, lower_68, upper_68), (level_95, lower_95, upper_95) = result.intervals
+    assert level_68 == ONE_SIGMA == pytest.approx(0.682689492137, abs=1e-12)
+    assert (lower_68, upper_68) == pytest.approx((15.865525393, 84.134474607), abs=1e-8)
+    assert (level_95, lower_95, upper_95) == (0.95, pytest.approx(2.5), pytest.approx(97.5))
+    assert (result.mean, result.std) == (50.0, pytest.approx(float(np.std(values, ddof=1))))

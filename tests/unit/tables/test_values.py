@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from supertml.data.preprocess import StandardScaler
 from supertml.encoding.pixels import encode_pixels, square_layout
 from supertml.encoding.text import encode_text, equal_font_layout
 from supertml.tables import (
-    TableScaler,
     TableSpec,
     fit_table_scaler,
     load_table,
@@ -61,22 +61,22 @@ def test_scaler_fits_train_present_values_only() -> None:
     scaler = fit_table_scaler(train)
     assert scaler.mean == pytest.approx((2.0, 5.0, 0.0))
     assert scaler.std == pytest.approx((np.sqrt(2 / 3), 1.0, 1.0))
-    scaled = scaler.transform(train)
+    scaled = scaler.scale_columns(train)
     np.testing.assert_allclose(np.nanmean(scaled[:, 0]), 0.0, atol=1e-12)
     np.testing.assert_allclose(np.nanstd(scaled[:, 0]), 1.0)
     assert np.isnan(scaled[2, 0])
-    np.testing.assert_allclose(scaler.transform(test), [[0.0, 1.0, 1.0], [np.nan, 0.0, np.nan]])
-    assert TableScaler.from_dict(scaler.to_dict()) == scaler
+    np.testing.assert_allclose(scaler.scale_columns(test), [[0.0, 1.0, 1.0], [np.nan, 0.0, np.nan]])
+    assert StandardScaler.from_dict(scaler.to_dict()) == scaler
 
 
 def test_scaler_errors() -> None:
     scaler = fit_table_scaler(pd.DataFrame({"a": [1.0, 2.0]}))
     with pytest.raises(ValueError, match=r"lacks columns \['a'\]"):
-        scaler.transform(pd.DataFrame({"b": [1.0]}))
+        scaler.scale_columns(pd.DataFrame({"b": [1.0]}))
     with pytest.raises(ValueError, match="infinities"):
         fit_table_scaler(pd.DataFrame({"a": [1.0, np.inf]}))
     with pytest.raises(ValueError, match="finite and positive"):
-        TableScaler(features=("a",), mean=(0.0,), std=(0.0,))
+        StandardScaler(features=("a",), mean=(0.0,), std=(0.0,))
 
 
 def test_scaled_iris_feeds_the_pixel_encoder() -> None:

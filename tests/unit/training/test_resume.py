@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -197,3 +198,18 @@ def test_epoch_shuffle_depends_only_on_seed_and_epoch() -> None:
 def test_unshuffled_batches_keep_order_and_the_last_partial_batch() -> None:
     batches = list(EpochShuffledBatches(10, 4, shuffle=False))
     assert [b.tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_a_cache_rebuilt_at_the_same_path_is_another_input(
+    caches: dict[str, Path], tmp_path: Path
+) -> None:
+    # Rebuilt in place with the same size (an encoding edit that keeps the shape): its new
+    # modification time alone must tell the checkpoint of the old images from one of the new.
+    train = tmp_path / "train.h5"
+    shutil.copyfile(caches["train"], train)
+    before = run_fingerprint(SETTINGS, train, caches["val"])["hash"]
+    size = train.stat().st_size
+    train.write_bytes(train.read_bytes())  # same bytes, same size, a new write
+    os.utime(train, ns=(train.stat().st_atime_ns, train.stat().st_mtime_ns + 1_000_000))
+    assert train.stat().st_size == size
+    assert run_fingerprint(SETTINGS, train, caches["val"])["hash"] != before

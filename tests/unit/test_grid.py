@@ -1,0 +1,111 @@
+"""The grid of a config: its runs, their files, every name resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from supertml.config import validate_config
+from supertml.grid import IMAGE_KIND, Grid
+
+
+@pytest.fixture
+def grid() -> Grid:
+    config: dict[str, Any] = {
+        "dataset": {"name": "demo", "path": "events.csv"},
+        "seeds": [0, 3],
+        "encodings": {
+            "p56": {"kind": "pixels", "size": 56},
+            "t224": {"kind": "text", "size": 224},
+        },
+        "models": {
+            "scratch": {"architecture": "resnet18"},
+            "imagenet": {"architecture": "resnet34.tv_in1k", "pretrained": True},
+            "local": {"architecture": "resnet34", "pretrained": True, "weights_file": "w.pth"},
+        },
+        "recipes": {"r": {"epochs": 1}},
+        "experiments": {
+            "a": {"encoding": "p56", "model": "scratch", "recipe": "r", "study_row": "7"},
+            "b": {"encoding": "t224", "ordering": "table", "model": "imagenet", "recipe": "r"},
+        },
+        "baselines": {"gbt": {"kind": "gradient_boosted_trees"}},
+        "tables": {
+            "iris": {"spec": {"source": "iris"}, "encoding": "t224", "model": "scratch",
+                     "recipe": "r", "seeds": [5]},
+        },
+    }  # fmt: skip
+    return Grid(validate_config(config))
+
+
+def test_runs_and_their_files(grid: Grid) -> None:
+    assert grid.runs == ["a", "b", "gbt"]
+    assert grid.run_files("scores")[:3] == [
+        "results/demo/scores/a/seed_0.json",
+        "results/demo/scores/a/seed_3.json",
+        "results/demo/scores/b/seed_0.json",
+    ]
+    assert len(grid.run_files("analyses")) == 6
+    assert grid.metrics_files() == [
+        f"results/demo/runs/{e}/seed_{s}/metrics.csv" for e in "ab" for s in (0, 3)
+    ]
+    assert grid.run_labels(cnn_only=True) == ["a/seed_0", "a/seed_3", "b/seed_0", "b/seed_3"]
+    final = grid.final_files()
+    assert final[:2] == ["results/demo/summary.md", "results/demo/summary.csv"]
+    assert "results/demo/figures/gbt/seed_3/ams_vs_cut.png" in final
+    assert "results/demo/tables/iris/images/examples.png" in final
+    assert len(final) == len(set(final))
+
+
+def test_experiments_resolve_every_name(grid: Grid) -> None:
+    a = grid.experiment("a")
+    assert (a["encoding"]["size"], a["model"]["architecture"], a["recipe"]["epochs"]) == (
+        56, "resnet18", 1)  # fmt: skip
+    assert (a["preprocessing"], a["ordering"]) == ("standard", "table")
+    # Pretrained without a file: the fetched weights; with one: that file.
+    assert (
+        grid.model("imagenet")["weights_file"] == "resources/weights/resnet34.tv_in1k.safetensors"
+    )
+    assert grid.model("local")["weights_file"] == "w.pth"
+    assert grid.training_weights("b") == ["resources/weights/resnet34.tv_in1k.safetensors"]
+    assert grid.training_weights("a") == []
+    assert grid.fetched_architectures() == ["resnet34.tv_in1k"]
+    assert grid.training_images("a") == {
+        "train": "results/demo/images/standard/p56/table/train.h5",
+        "val": "results/demo/images/standard/p56/table/val.h5",
+    }
+    assert list(grid.scored_images("b")) == ["val", "public", "private"]
+    assert grid.study_rows() == {"a": "7"}
+
+
+def test_encoders_read_what_they_draw(grid: Grid) -> None:
+    assert (
+        grid.encoder_input("standard", "p56", "val") == "results/demo/prepared/standard/val.parquet"
+    )
+    assert grid.encoder_input("standard", "t224", "val") == (
+        "results/demo/prepared/standard/physical/val.parquet"
+    )
+
+
+def test_identity_of_cnn_runs_and_baselines(grid: Grid) -> None:
+    assert grid.identity("a", 3) == {
+        "experiment": "a", "kind": IMAGE_KIND, "seed": 3, "encoding": "p56/table",
+        "model": "resnet18", "recipe": "r",
+    }  # fmt: skip
+    assert grid.identity("gbt", 0)["kind"] == grid.identity("gbt", 0)["model"]
+    assert grid.identity("gbt", 0)["encoding"] == "-"
+
+
+def test_tables_and_their_shuffled_controls(grid: Grid) -> None:
+    assert grid.table_seeds("iris") == [5]
+    assert (
+        grid.table_training_images("iris", "cnn", 5) == "results/demo/tables/iris/images/train.h5"
+    )
+    assert grid.table_training_images("iris", "cnn_shuffled", 5).endswith(
+        "train_shuffled/seed_5.h5"
+    )
+    assert grid.table_accuracy_files() == [
+        "results/demo/tables/iris/cnn/seed_5/accuracy.json",
+        "results/demo/tables/iris/cnn_shuffled/seed_5/accuracy.json",
+    ]
+    assert grid.per_table("split.json") == ["results/demo/tables/iris/split.json"]

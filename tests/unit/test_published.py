@@ -1,0 +1,34 @@
+"""The published numbers, checked against REFERENCE.md's (typed here from it, not from code)."""
+
+from __future__ import annotations
+
+from supertml.constants import KAGGLE_SET_SIZES, NB_TOTAL, NS_TOTAL
+from supertml.published import (
+    KAGGLE_WINNER_PRIVATE_AMS,
+    PAPER_CLAIM_AMS,
+    STUDY_BEST,
+    STUDY_BY_ROW,
+    STUDY_DOUBLE_LUMINOSITY_AMS,
+    STUDY_DOUBLE_LUMINOSITY_SEPARATE,
+    STUDY_RESULTS,
+    STUDY_TEST_OPTIMISATION_MAX,
+    STUDY_TEST_SIZE_MAX,
+)
+
+
+def test_challenge_totals_of_reference_section_2() -> None:
+    assert NS_TOTAL == 691.988607712
+    assert NB_TOTAL == 410999.847322
+    assert KAGGLE_SET_SIZES == {"t": 250_000, "b": 100_000, "v": 450_000, "u": 18_238}
+    assert sum(KAGGLE_SET_SIZES.values()) == 818_238
+
+
+def test_claim_winner_and_study_of_reference_sections_1_4_5() -> None:
+    assert (PAPER_CLAIM_AMS, KAGGLE_WINNER_PRIVATE_AMS) == (3.979, 3.80581)
+    assert STUDY_DOUBLE_LUMINOSITY_AMS == 4.007
+    assert STUDY_DOUBLE_LUMINOSITY_SEPARATE == (2.830, 2.837)
+    assert STUDY_TEST_SIZE_MAX == (3.94, 3.67)
+    assert STUDY_TEST_OPTIMISATION_MAX == (5.79, 3.87)
+    assert (STUDY_BEST.row, STUDY_BEST.public, STUDY_BEST.private) == ("8", 3.425, 3.549)
+    assert (STUDY_BY_ROW["6"].public, STUDY_BY_ROW["6"].private) == (3.501, 3.479)
+    assert [r.row for r in STUDY_RESULTS] == ["1", "3", "4", "5", "6", "7", "8", "8-scratch", "9"]
