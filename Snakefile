@@ -30,6 +30,8 @@
 # `snakemake --report results/{dataset}/report.html` gathers every figure and table into one page.
 
 
+import atexit
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -54,6 +56,24 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/tables.smk"
+
+
+# Hooks of a real run (not of dry runs): the network check of the pretrained weights the run
+# must fetch, the record that lets a rerun after a kill remove its locks, and, on failure, the
+# failing steps' reasons and logs as the last lines on the terminal (supertml.session).
+onstart:
+    preflight.enforce(preflight.weights_preflight(config, WEIGHTS), CONFIG_SOURCE)
+    session.start_session(Path.cwd(), slurm_run=session.slurm_run_id(workflow))
+
+
+onsuccess:
+    session.end_session(Path.cwd())
+
+
+# Printed at exit, so that it comes after Snakemake's own closing lines.
+onerror:
+    atexit.register(print, session.failure_summary(Path.cwd()), file=sys.stderr)
+    session.end_session(Path.cwd())
 
 
 rule all:

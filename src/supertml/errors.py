@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ConfigError", "DataValidationError", "ImageCacheError"]
+__all__ = ["REBUILD_CACHE", "ConfigError", "DataValidationError", "ImageCacheError"]
 
 
 class DataValidationError(ValueError):
@@ -34,13 +34,23 @@ class DataValidationError(ValueError):
         super().__init__(f"{', '.join(where)}: {problem}")
 
 
-class ImageCacheError(ValueError):
-    """An HDF5 image cache is missing, truncated, incomplete or inconsistent."""
+#: What to do about a broken image cache: it is derived data, rebuilt from its inputs.
+REBUILD_CACHE = (
+    "delete this file and rerun the same command (the workflow rebuilds it with encode_images)"
+)
 
-    def __init__(self, path: str | Path, problem: str) -> None:
+
+class ImageCacheError(ValueError):
+    """An HDF5 image cache is missing, truncated, incomplete or inconsistent.
+
+    The message names the file, the problem and the remedy (by default: delete and rebuild).
+    """
+
+    def __init__(self, path: str | Path, problem: str, *, remedy: str = REBUILD_CACHE) -> None:
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        self.remedy = remedy
+        super().__init__(f"{self.path}: {problem}" + (f"; {remedy}" if remedy else ""))
 
 
 class ConfigError(ValueError):

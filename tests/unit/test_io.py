@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -39,3 +41,37 @@ def test_success_replaces_previous_result(tmp_path: Path) -> None:
         tmp.write_text("new")
     assert target.read_text() == "new"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_full_disk_names_the_target_and_leaves_nothing(tmp_path: Path) -> None:
+    # /dev/full answers every write with the kernel's own ENOSPC, as a full disk does.
+    target = tmp_path / "splits" / "train.parquet"
+    with (
+        pytest.raises(OSError, match="No space left") as caught,
+        atomic_path(target),
+        open("/dev/full", "w") as full,
+    ):
+        full.write("x" * 10)
+    assert caught.value.errno == errno.ENOSPC
+    assert f"cannot write {target}: No space left on device" in str(caught.value)
+    assert "free space there" in str(caught.value)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_a_read_error_inside_the_block_is_left_as_it_is(tmp_path: Path) -> None:
+    missing = tmp_path / "input.csv"
+    with pytest.raises(FileNotFoundError) as caught, atomic_path(tmp_path / "out.csv"):
+        missing.read_text()
+    assert str(missing) in str(caught.value)
+    assert "cannot write" not in str(caught.value)
+
+
+def test_any_failure_on_a_full_disk_is_reported_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # torch.save on a full disk raises a RuntimeError without errno: the free space decides.
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=4096))
+    target = tmp_path / "model.ckpt"
+    with pytest.raises(OSError, match=f"cannot write {target}: No space left"), atomic_path(target):
+        raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")

@@ -42,6 +42,16 @@ def test_summary_has_a_row_per_run(finished_run: Path) -> None:
     assert (finished_run / "results/tiny/summary.md").read_text().count("| pixels12_tiny") == 1
 
 
+def test_summary_and_verdict_warn_that_the_samples_subsets_are_small(finished_run: Path) -> None:
+    # The sample's val (961) and public (582) subsets are below the meaningful 1,000 events.
+    for page in ("summary.md", "verdict.md"):
+        text = (finished_run / "results/tiny" / page).read_text()
+        assert (
+            "Too few events to mean much: subsets of fewer than 1,000 events (val 961, "
+            "public 582)" in text
+        ), page
+
+
 @pytest.mark.parametrize("experiment", ["pixels12_tiny", "gbt"])
 def test_predictions_and_scores_follow_the_contract(finished_run: Path, experiment: str) -> None:
     run_dir = finished_run / "results/tiny/runs" / experiment / "seed_0"

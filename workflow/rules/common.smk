@@ -6,17 +6,30 @@
 # rehearsal, bench/RESULTS.md) - the largest input this workflow reads. GPU rules size theirs
 # from their images and network (supertml.cluster.requests); every retry asks for more.
 import re
+import sys
+from pathlib import Path
 
+from supertml import preflight, session
 from supertml.cluster import requests
 from supertml.config import validate_config
 from supertml.constants import SUBSETS
+from supertml.errors import ConfigError
 from supertml.grid import TABLE_VARIANTS, WEIGHTS_DIR, Grid
 from supertml.provenance import step_version
 from supertml.tables.summary import reference_of
 
+# Messages name the config file(s) the user gave, and the keys --config set on top of them.
+CONFIG_SOURCE = preflight.config_source(
+    workflow.configfiles, workflow.config_settings.config
+)
+
 # Fill defaults and reject unknown keys or dangling names before any rule is built; the library
 # function is the same one the tests exercise (schema: src/supertml/schemas/config.schema.yaml).
-config.update(validate_config(config, source="config"))
+# sys.exit prints the message alone: the problem, not a traceback into this file.
+try:
+    config.update(validate_config(config, source=CONFIG_SOURCE))
+except ConfigError as exc:
+    sys.exit(f"supertml: {exc}")
 
 GRID = Grid(config)
 DATASET = GRID.dataset
@@ -24,6 +37,21 @@ RESULTS = GRID.results
 WEIGHTS = WEIGHTS_DIR
 # Every rule's params carry step_version(rule): a hash of the code its step runs, so a library
 # change reruns the jobs whose code changed, and only those (supertml.provenance).
+
+# Before any job (and in dry runs), in the Snakemake process the user started - not again in
+# each job's: locks a killed run left, what the config refers to and whether the data set is
+# large enough for it, image caches truncated since they were written. Each stops the run
+# here with the file, the key and the remedy (supertml.preflight, supertml.session).
+if workflow.is_main_process:
+    if (note := session.stale_locks(Path.cwd())) is not None:
+        print(note, file=sys.stderr)
+    preflight.enforce(
+        preflight.preflight(config, cache_dir=preflight.names_cache_dir()),
+        CONFIG_SOURCE,
+    )
+    preflight.enforce(
+        preflight.cache_problems(RESULTS), CONFIG_SOURCE, heading="broken image caches"
+    )
 
 
 def _alternatives(names):

@@ -35,7 +35,14 @@ import pandas as pd
 from supertml.constants import FEATURES
 from supertml.errors import DataValidationError
 
-__all__ = ["KAGGLE_SET_CODES", "LABEL_CODES", "SOURCE_COLUMNS", "EventTable", "read_events"]
+__all__ = [
+    "KAGGLE_SET_CODES",
+    "LABEL_CODES",
+    "SOURCE_COLUMNS",
+    "EventTable",
+    "read_events",
+    "read_layout",
+]
 
 SourceFormat = Literal["opendata", "kaggle_training", "kaggle_test"]
 
@@ -104,8 +111,7 @@ def read_events(path: str | Path) -> EventTable:
     """
     source = Path(path)
     compression: Literal["gzip"] | None = "gzip" if _is_gzip(source) else None
-    header = _read_header(source, compression)
-    fmt = _detect_format(source, header)
+    fmt = _detect_format(source, _read_header(source, compression))
     raw = _parse(source, compression)
     raw = _drop_trailing_blank_rows(raw)
     if raw.empty:
@@ -131,6 +137,15 @@ def read_events(path: str | Path) -> EventTable:
     event_id = columns["EventId"].astype(np.int64)
     _check_unique(source, event_id)
     return EventTable(frame=_event_frame(fmt, event_id, columns), source_format=fmt, path=source)
+
+
+def read_layout(path: str | Path) -> SourceFormat:
+    """The layout of an event file from its header alone (milliseconds), with the errors of
+    :func:`read_events` for the header: empty file, duplicate or unknown columns, another
+    delimiter, bytes that are not UTF-8 in the header."""
+    source = Path(path)
+    compression: Literal["gzip"] | None = "gzip" if _is_gzip(source) else None
+    return _detect_format(source, _read_header(source, compression))
 
 
 def _event_frame(
@@ -161,12 +176,38 @@ def _is_gzip(path: Path) -> bool:
         return handle.read(2) == _GZIP_MAGIC
 
 
+def _first_undecodable(path: Path) -> tuple[int, int, int] | None:
+    """(line, byte column, byte) of the first byte that is not UTF-8, both 1-based; an error
+    path: pandas' decode error counts bytes within its read buffer, not lines."""
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start + 1, raw[exc.start]
+    return None
+
+
 @contextmanager
 def _unreadable_as(path: Path) -> Iterator[None]:
-    """Turn decompression and decoding failures into a validation error naming the file."""
+    """Turn decompression and decoding failures into a validation error naming the file (and,
+    for a byte that is not UTF-8, its line)."""
     try:
         yield
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        found = _first_undecodable(path)
+        if found is None:
+            raise DataValidationError(path, f"cannot read as UTF-8 text: {exc}") from exc
+        line, column, byte = found
+        raise DataValidationError(
+            path,
+            f"byte 0x{byte:02x} at byte {column} of the line is not UTF-8 text (the challenge "
+            "files are plain ASCII): the file was edited or saved in another encoding; "
+            "re-export it as UTF-8 or take a fresh copy",
+            line=line,
+        ) from exc
+    except (OSError, EOFError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise DataValidationError(path, f"cannot read as a CSV text file: {exc}") from exc
@@ -194,11 +235,31 @@ def _read_header(path: Path, compression: Literal["gzip"] | None) -> list[str]:
     return header
 
 
+def _delimiter_problem(header: list[str]) -> str | None:
+    """If the header is one field that another delimiter would split into a known layout's
+    columns (a spreadsheet's ';' export, a tab-separated copy), say so."""
+    if len(header) != 1:
+        return None
+    for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (" ", "space")):
+        fields = {field.strip() for field in header[0].split(delimiter)}
+        for fmt, expected in SOURCE_COLUMNS.items():
+            if fields == set(expected):
+                return (
+                    f"the header is one field that splits at {delimiter!r} into the "
+                    f"{fmt!r} columns: the file is {name}-separated, and the challenge files "
+                    "are comma-separated; export it with ',' as the delimiter (and '.' as "
+                    "the decimal mark)"
+                )
+    return None
+
+
 def _detect_format(path: Path, header: list[str]) -> SourceFormat:
     present = set(header)
     for fmt, expected in SOURCE_COLUMNS.items():
         if present == set(expected):
             return fmt
+    if (delimiter := _delimiter_problem(header)) is not None:
+        raise DataValidationError(path, delimiter, line=1)
 
     def distance(fmt: SourceFormat) -> tuple[int, int]:
         expected = set(SOURCE_COLUMNS[fmt])

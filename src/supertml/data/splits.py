@@ -176,6 +176,15 @@ def _training_rows(table: EventTable, kaggle_set: npt.NDArray[np.object_]) -> np
         raise DataValidationError(
             table.path, "no training events (KaggleSet 't')", column="KaggleSet"
         )
+    labels = table.frame["label"].to_numpy()[training]
+    for value, code, name in ((0, "b", "background"), (1, "s", "signal")):
+        if not (labels == value).any():
+            raise DataValidationError(
+                table.path,
+                f"no `Label {code}` rows ({name}) among the training events: training and "
+                "the AMS need signal and background events",
+                column="Label",
+            )
     return training
 
 

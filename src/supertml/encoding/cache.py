@@ -45,6 +45,7 @@ __all__ = [
     "ImageCache",
     "ImageCacheWriter",
     "ImageChunk",
+    "check_image_cache",
     "iter_image_chunks",
     "read_image_cache",
     "write_image_cache",
@@ -104,6 +105,8 @@ _FILTERS: dict[str, Any] = {
 # 256 random events read at 200 to 300 events/s at 224 px whatever the chunk length (h5py's
 # point selections dominate), which is why training loads whole splits into memory.
 _IMAGE_CHUNK_BYTES = 4 * 1024 * 1024
+#: The remedy for a cache that is not there.
+_MISSING = "run the workflow (encode_images writes it)"
 _VECTOR_CHUNK_EVENTS = 65536
 
 
@@ -427,6 +430,7 @@ class ImageCacheWriter:
                 self.path,
                 f"only {self.n_events - missing} of the declared {self.n_events} events were "
                 f"written (first missing: event {first}); the cache was not saved",
+                remedy="",  # a writer used wrongly: nothing on disk to delete
             )
         # Written last: its presence certifies that everything before it was written.
         self._handle.attrs["complete"] = True
@@ -553,17 +557,19 @@ def _check_datasets(path: Path, handle: h5py.File) -> dict[str, h5py.Dataset]:
     return datasets
 
 
-def _read(path: Path, handle: h5py.File, load_images: bool) -> ImageCache:
-    attrs = {key: _plain(value) for key, value in handle.attrs.items()}
+def _check_attributes(path: Path, attrs: Mapping[str, Any]) -> None:
     if attrs.get("complete") is not True:
-        raise ImageCacheError(
-            path, "no 'complete' attribute: the write was interrupted; delete the file and rerun"
-        )
+        raise ImageCacheError(path, "no 'complete' attribute: its write was interrupted")
     version = attrs.get("format_version")
     if version != FORMAT_VERSION:
         raise ImageCacheError(
             path, f"unknown format_version {version!r}; this supertml reads {FORMAT_VERSION}"
         )
+
+
+def _read(path: Path, handle: h5py.File, load_images: bool) -> ImageCache:
+    attrs = {key: _plain(value) for key, value in handle.attrs.items()}
+    _check_attributes(path, attrs)
     encoding = _load_json(path, attrs, "encoding")
     if not isinstance(encoding, dict):
         raise ImageCacheError(path, "attribute 'encoding' is not a JSON object")
@@ -602,6 +608,33 @@ def _read(path: Path, handle: h5py.File, load_images: bool) -> ImageCache:
     )
 
 
+@contextlib.contextmanager
+def _unreadable(path: Path) -> Iterator[None]:
+    """HDF5's errors (a file that is not HDF5, truncated, or whose fletcher32 checksum fails
+    on a chunk) as an :class:`ImageCacheError` naming the file and the remedy."""
+    try:
+        yield
+    except OSError as exc:
+        raise ImageCacheError(
+            path, f"cannot read as HDF5 (not an HDF5 file, truncated or corrupt: {exc})"
+        ) from exc
+
+
+def check_image_cache(path: str | Path) -> ImageCacheError | None:
+    """What is wrong with a cache that can be seen without reading its images (truncation,
+    an interrupted write, missing datasets), in milliseconds; None if nothing. The workflow
+    runs it over existing caches before any job, so a broken one stops the run before the
+    jobs that read it delete their outputs (a trained ``model.ckpt``)."""
+    source = Path(path)
+    try:
+        with _unreadable(source), h5py.File(source, "r") as handle:
+            _check_attributes(source, {key: _plain(v) for key, v in handle.attrs.items()})
+            _check_datasets(source, handle)
+    except ImageCacheError as exc:
+        return exc
+    return None
+
+
 def read_image_cache(path: str | Path, *, load_images: bool = True) -> ImageCache:
     """Read and check one image cache written by :func:`write_image_cache`.
 
@@ -617,14 +650,9 @@ def read_image_cache(path: str | Path, *, load_images: bool = True) -> ImageCach
     """
     source = Path(path)
     if not source.is_file():
-        raise ImageCacheError(source, "image cache not found; run the encode step first")
-    try:
-        with h5py.File(source, "r") as handle:
-            return _read(source, handle, load_images)
-    except OSError as exc:
-        raise ImageCacheError(
-            source, f"cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {exc}"
-        ) from exc
+        raise ImageCacheError(source, "image cache not found", remedy=_MISSING)
+    with _unreadable(source), h5py.File(source, "r") as handle:
+        return _read(source, handle, load_images)
 
 
 @dataclass(frozen=True, eq=False)
@@ -657,14 +685,10 @@ def iter_image_chunks(path: str | Path, chunk_size: int = 8192) -> Iterator[Imag
     if chunk_size < 1:
         raise ValueError(f"{source}: chunk_size must be >= 1, got {chunk_size}")
     if not source.is_file():
-        raise ImageCacheError(source, "image cache not found; run the encode step first")
-    try:
+        raise ImageCacheError(source, "image cache not found", remedy=_MISSING)
+    with _unreadable(source):
         handle = h5py.File(source, "r")
-    except OSError as exc:
-        raise ImageCacheError(
-            source, f"cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {exc}"
-        ) from exc
-    with handle:
+    with handle, _unreadable(source):
         meta = _read(source, handle, load_images=False)
         images = handle["images"]
         for start in range(0, len(meta), chunk_size):

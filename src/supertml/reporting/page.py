@@ -13,6 +13,7 @@ from typing import Final
 import pandas as pd
 
 from supertml.constants import KAGGLE_SET_SIZES, SCORED_SUBSETS, TEST_SUBSETS
+from supertml.minimums import small_subsets_note
 from supertml.published import (
     PAPER_CLAIM_AMS,
     STUDY_DOUBLE_LUMINOSITY_AMS,
@@ -36,11 +37,14 @@ def dataset_note(dataset: str, split_summary: Record) -> str | None:
 
     Given for the bundled sample (``dataset == "sample"``) and for any pseudo test set (weights
     rescaled per class, ``weight_scheme == "per_class"``, REFERENCE.md/DESIGN data flow 2): the
-    paper and the study scored the full 550,000-event Kaggle test set.
+    paper and the study scored the full 550,000-event Kaggle test set. Any data set with scored
+    subsets below the meaningful size also gets the warning of
+    :func:`supertml.minimums.small_subsets_note`.
     """
     pseudo = split_summary.get("weight_scheme") == "per_class"
+    small = small_subsets_note(split_summary)
     if dataset != "sample" and not pseudo:
-        return None
+        return small
     splits = split_summary.get("splits", {})
     n_test = sum(int(splits.get(name, {}).get("events", 0)) for name in TEST_SUBSETS)
     what = (
@@ -63,7 +67,7 @@ def dataset_note(dataset: str, split_summary: Record) -> str | None:
         f"paper's {PAPER_CLAIM_AMS:.3f} or the study's numbers: read them as a demonstration "
         "of the pipeline. "
         "Run the full data (config/higgsml.yaml) for a verdict."
-    )
+    ) + (f" {small}" if small else "")
 
 
 def _num(value: float, unc: float = math.nan) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from supertml.constants import KAGGLE_SET_SIZES, NB_TOTAL, NS_TOTAL, SUBSETS
 from supertml.io import atomic_path, read_json, write_table
+from supertml.minimums import small_subsets_note
 from supertml.published import PAPER_CLAIM_AMS, STUDY_BEST
 from supertml.reporting.records import b_reg_text, setting_values
 
@@ -96,6 +97,8 @@ def render_markdown(
         f"Source file: `{split_summary.get('source', '')}`. Events per subset: {counts}.",
         "",
     ]
+    if (small := small_subsets_note(split_summary)) is not None:
+        lines += [f"**{small}**", ""]
     if split_summary.get("weight_scheme") == "per_class":
         lines += [
             "The file has no labelled Kaggle test rows, so a pseudo test set was carved out "

@@ -29,7 +29,7 @@ from timm.models import get_pretrained_cfg
 from supertml.io import atomic_path
 from supertml.training.backbone import PretrainedWeightsError
 
-__all__ = ["fetch_pretrained_weights", "weights_host"]
+__all__ = ["fetch_pretrained_weights", "reachable", "weights_host"]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def weights_host(architecture: str) -> tuple[str, bool]:
     return url.netloc, cached
 
 
-def _reachable(host: str) -> str | None:
+def reachable(host: str) -> str | None:
     """None if a TCP connection to ``host`` opens (or a proxy is configured), else why not."""
     if urllib.request.getproxies().get("https"):
         return None  # the proxy decides; let the download itself report
@@ -83,7 +83,7 @@ def fetch_pretrained_weights(architecture: str, output: str | Path) -> Path:
     """
     target = Path(output)
     host, cached = weights_host(architecture)
-    if not cached and (problem := _reachable(host)) is not None:
+    if not cached and (problem := reachable(host)) is not None:
         raise PretrainedWeightsError(
             f"cannot fetch the pretrained weights of {architecture!r} into {target}: "
             f"{host} is not reachable from this machine ({problem}).\n"

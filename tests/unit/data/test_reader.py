@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from supertml.constants import FEATURES, MISSING_VALUE
-from supertml.data.reader import SOURCE_COLUMNS, EventTable, read_events
+from supertml.data.reader import SOURCE_COLUMNS, EventTable, read_events, read_layout
 from supertml.errors import DataValidationError
 
 WriteCsv = Callable[..., Path]
@@ -207,6 +207,50 @@ def test_corrupt_gzip(sample_lines: list[str], tmp_path: Path) -> None:
     path = tmp_path / "broken.csv.gz"
     path.write_bytes(gzip.compress("\n".join(sample_lines).encode())[:200])
     assert "cannot read" in str(read_error(path))
+
+
+def test_a_byte_that_is_not_utf8_is_reported_at_its_line_not_its_buffer_position(
+    sample_lines: list[str], tmp_path: Path
+) -> None:
+    lines = set_field(sample_lines, 7, "PRI_tau_pt", "32.6\xb5")  # a Latin-1 micro sign
+    for name, data in [
+        ("latin1.csv", "\n".join(lines).encode("latin-1")),
+        ("latin1.csv.gz", gzip.compress("\n".join(lines).encode("latin-1"))),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        error = read_error(path)
+        assert error.line == 7
+        assert f"{path}, line 7: byte 0xb5 at byte" in str(error)
+        assert "not UTF-8 text" in str(error)
+        assert "position" not in str(error)
+
+
+def test_a_byte_that_is_not_utf8_in_the_header_is_reported_at_line_1(
+    sample_lines: list[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "header.csv"
+    path.write_bytes(("\n".join(sample_lines)).encode().replace(b"EventId", b"Event\xffId", 1))
+    assert read_error(path).line == 1
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_another_delimiter_is_named_as_such(
+    sample_lines: list[str], write_csv: WriteCsv, delimiter: str, name: str
+) -> None:
+    error = read_error(write_csv([line.replace(",", delimiter) for line in sample_lines]))
+    assert error.line == 1
+    assert f"splits at {delimiter!r} into the 'opendata' columns" in str(error)
+    assert f"the file is {name}-separated" in str(error)
+    assert "missing columns" not in str(error)
+
+
+def test_read_layout_reads_the_header_alone(sample_lines: list[str], write_csv: WriteCsv) -> None:
+    assert read_layout(write_csv(sample_lines)) == "opendata"
+    training = drop_columns(sample_lines, ["KaggleSet", "KaggleWeight"])
+    assert read_layout(write_csv(training[:1], name="header_only.csv")) == "kaggle_training"
+    with pytest.raises(DataValidationError, match="semicolon-separated"):
+        read_layout(write_csv([sample_lines[0].replace(",", ";")], name="semi.csv"))
 
 
 # --- values -----------------------------------------------------------------------------------

@@ -204,6 +204,17 @@ def test_too_few_events_is_refused() -> None:
         split_events(table, SplitConfig())
 
 
+@pytest.mark.parametrize(("signal", "background", "missing"), [(50, 0, "b"), (0, 50, "s")])
+def test_a_file_with_one_class_is_told_which_label_it_lacks(
+    signal: int, background: int, missing: str
+) -> None:
+    table = synthetic_table({"t": (signal, background)})
+    with pytest.raises(DataValidationError) as caught:
+        split_events(table, SplitConfig())
+    assert f"synthetic.csv, column 'Label': no `Label {missing}` rows" in str(caught.value)
+    assert "too few" not in str(caught.value)
+
+
 def test_split_without_background_is_refused() -> None:
     # Public holds the signal-only b set: it cannot be scored.
     table = synthetic_table({"t": (40, 60), "b": (5, 0), "v": (5, 5)})

@@ -16,7 +16,13 @@ import pytest
 
 import supertml
 from supertml.encoding import cache
-from supertml.encoding.cache import FORMAT_VERSION, read_image_cache, write_image_cache
+from supertml.encoding.cache import (
+    FORMAT_VERSION,
+    check_image_cache,
+    iter_image_chunks,
+    read_image_cache,
+    write_image_cache,
+)
 from supertml.errors import ImageCacheError
 
 ENCODING = {"kind": "pixels", "size": 16, "layout": "squares", "n_cols": 6}
@@ -149,6 +155,49 @@ def test_truncated_file(tmp_path: Path) -> None:
     with pytest.raises(ImageCacheError, match="cannot read as HDF5") as info:
         read_image_cache(path)
     assert str(path) in str(info.value)
+
+
+def test_a_broken_cache_names_the_remedy_and_a_missing_one_how_to_make_it(tmp_path: Path) -> None:
+    path = tmp_path / "cut.h5"
+    _write(path)
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ImageCacheError) as broken:
+        read_image_cache(path)
+    assert str(broken.value).endswith(
+        "; delete this file and rerun the same command (the workflow rebuilds it with "
+        "encode_images)"
+    )
+    with pytest.raises(ImageCacheError) as missing:
+        read_image_cache(tmp_path / "absent.h5")
+    assert str(missing.value).endswith("image cache not found; run the workflow (encode_images "
+                                       "writes it)")  # fmt: skip
+
+
+def test_a_corrupt_chunk_is_an_image_cache_error_when_streamed(tmp_path: Path) -> None:
+    path = tmp_path / "flipped.h5"
+    _write(path)
+    with h5py.File(path, "r") as handle:
+        offset = handle["images"].id.get_chunk_info(0).byte_offset
+    with path.open("r+b") as handle:
+        handle.seek(offset + 8)
+        handle.write(b"\xff\x00\xff\x00")
+    assert check_image_cache(path) is None  # the quick check does not read images
+    with pytest.raises(ImageCacheError, match="cannot read as HDF5") as info:
+        list(iter_image_chunks(path, chunk_size=8))
+    assert "delete this file" in str(info.value)
+    with pytest.raises(ImageCacheError, match="cannot read as HDF5"):
+        read_image_cache(path)
+
+
+def test_the_quick_check_finds_truncation_and_interrupted_writes(tmp_path: Path) -> None:
+    good, cut, unfinished = tmp_path / "good.h5", tmp_path / "cut.h5", tmp_path / "unfinished.h5"
+    for path in (good, cut, unfinished):
+        _write(path)
+    cut.write_bytes(cut.read_bytes()[:2000])
+    _damage(unfinished, "no_complete")
+    assert check_image_cache(good) is None
+    assert "truncated" in str(check_image_cache(cut))
+    assert "no 'complete' attribute" in str(check_image_cache(unfinished))
 
 
 def test_not_hdf5(tmp_path: Path) -> None:
