@@ -149,6 +149,17 @@ class Grid:
             "recipe": self.config["recipes"][entry["recipe"]],
         }
 
+    def baseline(self, name: str) -> dict[str, Any]:
+        """A baseline's training settings: its entry without the cut settings, which only
+        scoring reads (changing them must not refit the baseline)."""
+        return {key: value for key, value in self.baselines[name].items() if key != "scoring"}
+
+    def scoring(self, name: str) -> dict[str, Any]:
+        """The cut settings of one run: the top-level ``scoring``, with the run's own
+        ``scoring`` entries (``top_perc``, ``min_pred``) over it."""
+        entry = self.experiments[name] if name in self.experiments else self.baselines[name]
+        return {**self.config["scoring"], **(entry.get("scoring") or {})}
+
     def training_weights(self, name: str) -> list[str]:
         """The weights file a pretrained experiment starts from (none otherwise)."""
         model = self.model(self.experiments[name]["model"])

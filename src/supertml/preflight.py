@@ -209,16 +209,26 @@ def _class_problems(path: str, counts: Counts) -> Iterator[Problem]:
                 )  # fmt: skip
 
 
+def _top_percs(config: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
+    """Every top_perc a run is scored with, by the config key that sets it."""
+    yield "scoring.top_perc", float(config["scoring"]["top_perc"])
+    for section in ("experiments", "baselines"):
+        for name, entry in config.get(section, {}).items():
+            own = (entry.get("scoring") or {}).get("top_perc")
+            if own is not None:
+                yield f"{section}.{name}.scoring.top_perc", float(own)
+
+
 def _setting_problems(config: Mapping[str, Any], path: str, counts: Counts) -> Iterator[Problem]:
     n_val = sum(counts["val"].values())
-    top_perc = float(config["scoring"]["top_perc"])
-    if n_val * top_perc / 100.0 < 1.0:
-        yield Problem(
-            "error", "scoring.top_perc",
-            f"the top {top_perc:g} % of the about {n_val} validation events of {path} holds no "
-            f"event, so no cut can be chosen: raise scoring.top_perc to at least "
-            f"{100.0 / max(n_val, 1):.3g}, or use a larger event file",
-        )  # fmt: skip
+    for key, top_perc in _top_percs(config):
+        if n_val * top_perc / 100.0 < 1.0:
+            yield Problem(
+                "error", key,
+                f"the top {top_perc:g} % of the about {n_val} validation events of {path} holds "
+                f"no event, so no cut can be chosen: raise {key} to at least "
+                f"{100.0 / max(n_val, 1):.3g}, or use a larger event file",
+            )  # fmt: skip
     n_folds = int(config["analysis"]["n_folds"])
     for subset in ("public", "private"):
         n = sum(counts[subset].values())

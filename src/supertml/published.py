@@ -22,7 +22,9 @@ __all__ = [
     "STUDY_BY_ROW",
     "STUDY_DOUBLE_LUMINOSITY_AMS",
     "STUDY_DOUBLE_LUMINOSITY_SEPARATE",
+    "STUDY_MIN_PRED",
     "STUDY_RESULTS",
+    "STUDY_TEST_B_REG",
     "STUDY_TEST_OPTIMISATION_MAX",
     "STUDY_TEST_OPTIMISATION_MEAN",
     "STUDY_TEST_SIZE_MAX",
@@ -43,6 +45,10 @@ KAGGLE_WINNER_PRIVATE_AMS: Final[float] = 3.80581
 #: Private AMS range of LUMIN's ensemble of 10 fully connected nets (Strong 2020, Mach. Learn.:
 #: Sci. Technol. 1 045006; REFERENCE.md section 6): "about 3.80 to 3.82".
 LUMIN_ENSEMBLE_PRIVATE_AMS: Final[tuple[float, float]] = (3.80, 3.82)
+
+#: b_r of the study's test AMS at the cut (``score_test_df``); its validation cut and every scan
+#: used the challenge's 10 (REFERENCE.md section 5, "AMS details": about 0.004 lower).
+STUDY_TEST_B_REG: Final[float] = 0.0
 
 #: The study's double-luminosity check: public and private scored together as one set without
 #: rescaling weights (SENet154, text 224, single stage, cut 0.5; REFERENCE.md section 4).
@@ -111,6 +117,13 @@ STUDY_RESULTS: Final[tuple[StudyResult, ...]] = (
     ),
     StudyResult("9", "text 224, single stage", "SENet154", "8", 3.250, 3.116, 2.947, 2.957),
 )
+
+#: min_pred of each notebook's cut, by study row (REFERENCE.md "Run by run"; rows 2 and 8a are
+#: not in the results table; the double-luminosity run used a fixed cut of 0.5 instead).
+STUDY_MIN_PRED: Final[Mapping[str, float]] = {
+    "1": 0.8, "2": 0.8, "3": 0.8, "4": 0.8, "5": 0.8, "6": 0.75, "7": 0.8, "8a": 0.8,
+    "8": 0.8, "8-scratch": 0.8, "9": 0.75,
+}  # fmt: skip
 
 #: The study's best image result by private AMS (row 8: 3.425 public / 3.549 private).
 STUDY_BEST: Final[StudyResult] = max(STUDY_RESULTS, key=lambda r: r.private)

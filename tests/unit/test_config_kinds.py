@@ -65,6 +65,7 @@ def test_baseline_kinds_get_their_own_defaults() -> None:
     assert config["baselines"]["tuned"] == {
         "kind": "tuned_gradient_boosted_trees",
         "preprocessing": "standard",
+        "scoring": {},
         "n_trials": 12,
         "objective": "auc",
         "grid": {"max_iter": [50]},

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from supertml.config import validate_config
+from supertml.errors import ConfigError
 from supertml.grid import IMAGE_KIND, Grid
 
 
@@ -26,10 +27,12 @@ def grid() -> Grid:
         },
         "recipes": {"r": {"epochs": 1}},
         "experiments": {
-            "a": {"encoding": "p56", "model": "scratch", "recipe": "r", "study_row": "7"},
+            "a": {"encoding": "p56", "model": "scratch", "recipe": "r", "study_row": "7",
+                  "scoring": {"min_pred": 0.75}},
             "b": {"encoding": "t224", "ordering": "table", "model": "imagenet", "recipe": "r"},
         },
-        "baselines": {"gbt": {"kind": "gradient_boosted_trees"}},
+        "scoring": {"min_pred": 0.8},
+        "baselines": {"gbt": {"kind": "gradient_boosted_trees", "scoring": {"top_perc": 5}}},
         "tables": {
             "iris": {"spec": {"source": "iris"}, "encoding": "t224", "model": "scratch",
                      "recipe": "r", "seeds": [5]},
@@ -109,3 +112,26 @@ def test_tables_and_their_shuffled_controls(grid: Grid) -> None:
         "results/demo/tables/iris/cnn_shuffled/seed_5/accuracy.json",
     ]
     assert grid.per_table("split.json") == ["results/demo/tables/iris/split.json"]
+
+
+def test_a_runs_own_cut_settings_go_over_the_top_level_ones(grid: Grid) -> None:
+    assert grid.scoring("a") == {"top_perc": 10, "min_pred": 0.75, "b_reg": 10}
+    assert grid.scoring("b") == {"top_perc": 10, "min_pred": 0.8, "b_reg": 10}
+    assert grid.scoring("gbt") == {"top_perc": 5, "min_pred": 0.8, "b_reg": 10}
+    # What the baseline's fit reads leaves the cut settings out: changing them refits nothing.
+    assert "scoring" not in grid.baseline("gbt")
+    assert grid.baseline("gbt")["kind"] == "gradient_boosted_trees"
+
+
+def test_b_r_is_not_a_per_run_setting() -> None:
+    config: dict[str, Any] = {
+        "dataset": {"name": "demo", "path": "events.csv"},
+        "encodings": {"p56": {"kind": "pixels", "size": 56}},
+        "models": {"m": {"architecture": "resnet18"}},
+        "recipes": {"r": {"epochs": 1}},
+        "experiments": {
+            "a": {"encoding": "p56", "model": "m", "recipe": "r", "scoring": {"b_reg": 0}}
+        },
+    }
+    with pytest.raises(ConfigError, match=r"experiments\.a\.scoring.*'b_reg' was unexpected"):
+        validate_config(config)

@@ -184,6 +184,15 @@ def test_a_top_perc_that_selects_no_validation_event_is_an_error(tmp_path: Path)
     assert "raise scoring.top_perc to at least 0.104" in problem.message
 
 
+def test_a_runs_own_top_perc_is_checked_under_its_own_key(tmp_path: Path) -> None:
+    config = config_with()
+    name = next(iter(config["experiments"]))
+    config["experiments"][name]["scoring"] = {"top_perc": 0.05}
+    problem = only(errors(config, tmp_path))
+    assert problem.key == f"experiments.{name}.scoring.top_perc"
+    assert f"raise experiments.{name}.scoring.top_perc to at least 0.104" in problem.message
+
+
 def test_missing_file_without_url_and_kaggle_test_layout(tmp_path: Path) -> None:
     config = config_with()
     config["dataset"]["path"] = str(tmp_path / "absent.csv")

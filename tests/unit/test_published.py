@@ -10,7 +10,9 @@ from supertml.published import (
     STUDY_BY_ROW,
     STUDY_DOUBLE_LUMINOSITY_AMS,
     STUDY_DOUBLE_LUMINOSITY_SEPARATE,
+    STUDY_MIN_PRED,
     STUDY_RESULTS,
+    STUDY_TEST_B_REG,
     STUDY_TEST_OPTIMISATION_MAX,
     STUDY_TEST_SIZE_MAX,
 )
@@ -32,3 +34,12 @@ def test_claim_winner_and_study_of_reference_sections_1_4_5() -> None:
     assert (STUDY_BEST.row, STUDY_BEST.public, STUDY_BEST.private) == ("8", 3.425, 3.549)
     assert (STUDY_BY_ROW["6"].public, STUDY_BY_ROW["6"].private) == (3.501, 3.479)
     assert [r.row for r in STUDY_RESULTS] == ["1", "3", "4", "5", "6", "7", "8", "8-scratch", "9"]
+
+
+def test_cut_settings_of_reference_run_by_run() -> None:
+    # REFERENCE.md "Run by run", column min_pred; "AMS details": the test score used b_r = 0.
+    assert STUDY_MIN_PRED == {
+        "1": 0.8, "2": 0.8, "3": 0.8, "4": 0.8, "5": 0.8, "6": 0.75, "7": 0.8, "8a": 0.8,
+        "8": 0.8, "8-scratch": 0.8, "9": 0.75,
+    }  # fmt: skip
+    assert STUDY_TEST_B_REG == 0.0

@@ -103,6 +103,20 @@ def test_editing_one_encoding_reruns_only_what_depends_on_it(finished_run: Path)
         assert untouched not in counts
 
 
+def test_one_runs_cut_settings_rescore_it_without_retraining(finished_run: Path) -> None:
+    config = tiny_config()
+    config["experiments"]["pixels12_tiny"]["scoring"] = {"min_pred": 0.3}
+    config_path = finished_run / "min_pred.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    result = run_snakemake(finished_run, config_path, "-n")
+    counts = job_counts(result.stdout)
+    # The CNN's scores and analyses only (one seed); the baseline and every model stay.
+    assert counts.get("score_predictions") == 1
+    assert counts.get("analyse_predictions") == 1
+    for untouched in ("train_model", "predict_model", "train_baseline", "encode_images"):
+        assert untouched not in counts
+
+
 def test_nothing_to_do_after_a_finished_run(finished_run: Path) -> None:
     result = run_snakemake(finished_run, tiny_config(), "-n")
     assert "Nothing to be done" in result.stdout + result.stderr

@@ -45,8 +45,11 @@ def test_verdict_holds_every_experiment_with_an_uncertainty(reported_run: Path) 
     verdict = pd.read_csv(results / "verdict.csv")
     ours = verdict[verdict["source"] == "this run"]
     assert sorted(ours["result"]) == ["gbt (gradient_boosted_trees)", "pixels12_tiny (cnn)"]
-    assert (ours[["public_unc", "private_unc"]] > 0).all().all()
-    assert ours["note"].str.startswith("bootstrap 68 % half-width").all()
+    # One seed each: the test-set bootstrap's 95 % interval, around the run's own AMS.
+    assert (ours["private_low"] < ours["private"]).all()
+    assert (ours["private"] < ours["private_high"]).all()
+    assert (ours["interval_covers"] == "test sample").all()
+    assert ours["note"].str.startswith("one seed").all()
     summary = pd.read_csv(results / "summary.csv").set_index("experiment")
     mean = ours.set_index("result")["private"]
     assert mean["gbt (gradient_boosted_trees)"] == pytest.approx(summary.loc["gbt", "private_ams"])

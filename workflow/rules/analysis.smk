@@ -15,7 +15,7 @@ rule analyse_predictions:
         mem_mb=1000,
         runtime=15,
     params:
-        scoring=config["scoring"],
+        scoring=get_scoring,
         analysis=config["analysis"],
         identity=get_identity,
         code=step_version("analyse_predictions"),

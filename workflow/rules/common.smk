@@ -96,11 +96,15 @@ def get_experiment(wildcards):
 
 
 def get_baseline(wildcards):
-    return GRID.baselines[wildcards.experiment]
+    return GRID.baseline(wildcards.experiment)
 
 
 def get_identity(wildcards):
     return GRID.identity(wildcards.experiment, int(wildcards.seed))
+
+
+def get_scoring(wildcards):
+    return GRID.scoring(wildcards.experiment)
 
 
 # -- input files ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ rule score_predictions:
         mem_mb=1000,
         runtime=10,
     params:
-        scoring=config["scoring"],
+        scoring=get_scoring,
         identity=get_identity,
         code=step_version("score_predictions"),
     script:

@@ -3,22 +3,40 @@
 A selection is always "score >= cut". Weights passed in are final (already on the scale of the
 full set); ``weight_factor`` multiplies them, as the study's ``wgt_factor`` did (REFERENCE.md
 section 3, "Weight factor").
+
+A selection holding no background (b = 0) is never chosen, as a cut or as a maximum: LUMIN's
+``calc_ams`` returns -1 for b = 0 (REFERENCE.md section 5, "AMS details"), so the study never
+picked one. Their AMS is still reported by the curve and at a given cut (with b_r = 10 it is
+finite), but on a test set it comes from a pure-signal tail of a few events.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from supertml.metrics.ams import DEFAULT_B_REG, ams
 
-__all__ = ["AmsCurve", "CutChoice", "ams_at_cut", "ams_curve", "choose_cut", "max_ams"]
+__all__ = [
+    "NO_BACKGROUND",
+    "AmsCurve",
+    "CutChoice",
+    "ams_at_cut",
+    "ams_curve",
+    "choose_cut",
+    "max_ams",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+
+#: What a selection with no background scores when cuts are ranked: LUMIN's ``calc_ams`` value
+#: for b = 0, below every real AMS (>= 0), so such a selection is never the choice.
+NO_BACKGROUND: Final[float] = -1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +53,11 @@ class AmsCurve:
     signal: FloatArray
     background: FloatArray
     ams: FloatArray
+
+    @property
+    def choosable(self) -> FloatArray:
+        """AMS of the selections that may be chosen; -1 (LUMIN's value) where b = 0."""
+        return np.where(self.background > 0.0, self.ams, NO_BACKGROUND)
 
 
 @dataclass(frozen=True)
@@ -179,7 +202,13 @@ def max_ams(
     Scanning the cut on the very set being scored is an optimisation on that set; on a test set
     it is not a legitimate score (REFERENCE.md section 3, "test-set optimisation").
     When several cuts reach the same maximum, the highest cut is returned (the tightest
-    selection; this happens when the events between them carry zero weight).
+    selection; this happens when the events between them carry zero weight). Selections with no
+    background are skipped (module docstring).
+
+    Raises
+    ------
+    ValueError
+        On invalid inputs (see :func:`ams_curve`), or when no selection holds background.
 
     Returns
     -------
@@ -187,8 +216,13 @@ def max_ams(
         ``(ams_max, cut)``.
     """
     curve = ams_curve(scores, labels, weights, b_reg=b_reg, weight_factor=weight_factor)
+    if not np.any(curve.background > 0.0):
+        raise ValueError(
+            "no selection holds background (no background event, or all of zero weight): the "
+            "maximum AMS is undefined (LUMIN gives -1)"
+        )
     # argmax returns the first maximum, and cuts are in descending order: the highest cut.
-    best = int(np.argmax(curve.ams))
+    best = int(np.argmax(curve.choosable))
     return float(curve.ams[best]), float(curve.cuts[best])
 
 
@@ -213,14 +247,16 @@ def choose_cut(
 
     Edge-case rules (ours, where LUMIN is silent or breaks):
 
-    - ``n_top`` is clipped to at least 1 (so a small set still gets a cut) and to at most the
-      number of eligible events (LUMIN would average in ineligible events' scores).
+    - Events whose selection holds no background are not candidates (LUMIN's -1 ranks them
+      last; module docstring). ``n_top`` is clipped to at least 1 (so a small set still gets a
+      cut) and to at most the number of candidates (LUMIN would average in ineligible events'
+      scores).
     - Ties in the AMS ranking are broken by higher score first, then by input order (stable
       sort), so the result does not depend on the sort algorithm. Events tied in both share a
       score, so the cut does not depend on their order.
     - The mean is clipped to the range of the averaged scores, so rounding can never move the
       cut past tied top events (three scores of 0.1 sum to 0.30000000000000004).
-    - ``ams_max``/``ams_max_cut`` are the maximum over eligible events only (as in LUMIN), with
+    - ``ams_max``/``ams_max_cut`` are the maximum over candidates only (as in LUMIN), with
       the highest cut on ties; with ``min_pred`` at or below the lowest score they equal
       :func:`max_ams`.
 
@@ -231,7 +267,8 @@ def choose_cut(
     ------
     ValueError
         On invalid inputs (see :func:`ams_curve`), ``top_perc`` outside (0, 100], a NaN
-        ``min_pred``, or when no event has score >= ``min_pred``.
+        ``min_pred``, or when no event with score >= ``min_pred`` has background in its
+        selection.
     """
     if not (math.isfinite(top_perc) and 0.0 < top_perc <= 100.0):
         raise ValueError(f"top_perc must be in (0, 100], got {top_perc!r}")
@@ -246,14 +283,23 @@ def choose_cut(
             "lower min_pred"
         )
     curve = _curve(score_f, is_signal, weight_f, b_reg)
-    event_scores = score_f[eligible]
     # curve.cuts holds exactly the distinct scores in descending order; searching the ascending
     # view finds each event's own entry.
     ascending = curve.cuts[::-1]
-    event_ams = curve.ams[curve.cuts.size - 1 - np.searchsorted(ascending, event_scores)]
+    entry = curve.cuts.size - 1 - np.searchsorted(ascending, score_f[eligible])
+    # Candidates: eligible events whose selection "score >= their score" holds background.
+    has_background = curve.background[entry] > 0.0
+    n_candidates = int(np.count_nonzero(has_background))
+    if n_candidates == 0:
+        raise ValueError(
+            f"no selection with score >= min_pred = {min_pred} holds background (the events "
+            "there are all signal): no cut can be chosen; lower min_pred"
+        )
+    event_scores = score_f[eligible][has_background]
+    event_ams = curve.ams[entry[has_background]]
     # lexsort: last key is primary -> AMS descending, then score descending; stable beyond.
     order = np.lexsort((-event_scores, -event_ams))
-    n_top = min(max(int(top_perc * score_f.size / 100), 1), n_eligible)
+    n_top = min(max(int(top_perc * score_f.size / 100), 1), n_candidates)
     top_scores = event_scores[order[:n_top]]
     # The mean lies between the extremes mathematically, but rounding can push it past them:
     # three tied scores of 0.1 average to 0.10000000000000002, which would cut those events away.

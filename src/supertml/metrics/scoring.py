@@ -27,6 +27,7 @@ from supertml.constants import SCORED_SUBSETS
 from supertml.errors import DataValidationError
 from supertml.metrics.ams import DEFAULT_B_REG
 from supertml.metrics.cut import ams_at_cut, choose_cut, max_ams
+from supertml.published import STUDY_TEST_B_REG
 
 __all__ = [
     "IN_MEMORY",
@@ -196,6 +197,9 @@ def score_predictions(
     the cut on each test subset itself: "test-set optimisation", reported to show how much a
     test-tuned cut inflates the AMS. They are NOT legitimate scores.
 
+    ``public_ams_br0``/``private_ams_br0`` are the same test AMS at the cut with b_r = 0, as the
+    study computed its test scores (the cut itself is always chosen with ``config.b_reg``).
+
     ``val_auc`` is the unweighted ROC AUC on ``val`` (a training-quality number; AMS is what
     counts). All values are plain Python floats, ints or strings (JSON-serialisable).
 
@@ -222,6 +226,9 @@ def score_predictions(
         s, y, w = subset_arrays(frame, name)
         best, best_cut = max_ams(s, y, w, b_reg=config.b_reg)
         result[f"{name}_ams"] = ams_at_cut(s, y, w, choice.cut, b_reg=config.b_reg)
+        # The study's own test score at the cut used b_r = 0 (score_test_df; REFERENCE.md
+        # section 5, "AMS details"): kept beside ours so a row can be set next to the study's.
+        result[f"{name}_ams_br0"] = ams_at_cut(s, y, w, choice.cut, b_reg=STUDY_TEST_B_REG)
         result[f"{name}_ams_max"] = best
         result[f"{name}_ams_max_cut"] = best_cut
     result["val_auc"] = float(roc_auc_score(val_y, val_s))

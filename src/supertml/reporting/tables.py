@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from supertml.constants import SCORED_SUBSETS, TEST_SUBSETS
 from supertml.metrics.bootstrap import ONE_SIGMA
-from supertml.metrics.seeds import summarise_seeds
+from supertml.metrics.seeds import VERDICT_LEVEL, summarise_seeds
 from supertml.reporting.records import Record
 from supertml.reporting.verdict import ExperimentResult
 
@@ -68,12 +68,13 @@ def experiment_summaries(
     *,
     study_rows: Mapping[str, str] | None = None,
 ) -> list[ExperimentResult]:
-    """Per experiment, the mean public and private AMS at the validation cut and its uncertainty.
+    """Per experiment, the mean public and private AMS at the validation cut, and the 95 %
+    interval for one more run (:func:`supertml.metrics.seeds.single_run_interval`).
 
-    Values come from the score files (the one scoring code path). Uncertainty: the sample std
-    over seeds (:func:`supertml.metrics.summarise_seeds`) with more than one seed, labelled
-    :data:`SEED_UNC`; with one seed, the half-width of the bootstrap 68 % interval of the same
-    AMS in the run's analysis (``bootstrap.public``/``private``), labelled :data:`BOOTSTRAP_UNC`.
+    Values come from the score files (the one scoring code path). The interval combines the
+    spread over seeds (Student-t, k - 1 degrees of freedom) with the test sample's, the mean
+    over seeds of the bootstrap std of each run's AMS at its cut (``bootstrap.<subset>`` of its
+    analysis); with one seed it is that run's bootstrap 95 % percentile interval.
 
     Raises
     ------
@@ -91,29 +92,20 @@ def experiment_summaries(
         kinds = sorted({str(r["kind"]) for r in runs})
         if len(kinds) != 1:
             raise ValueError(f"experiment {name!r} appears under several kinds: {kinds}")
-        public = summarise_seeds([float(r["public_ams"]) for r in runs])
-        private = summarise_seeds([float(r["private_ams"]) for r in runs])
         for record in runs:
             _check_same_cut(record, analyses)
-        if public.n > 1 and public.std is not None and private.std is not None:
-            public_unc, private_unc, label = (
-                public.std,
-                private.std,
-                f"{SEED_UNC} ({public.n} seeds)",
-            )
-        else:
-            analysis = analyses[(name, int(runs[0]["seed"]))]
-            source = str(analysis.get("_source", name))
-            public_unc = one_sigma_half_width(analysis["bootstrap"]["public"], source)
-            private_unc = one_sigma_half_width(analysis["bootstrap"]["private"], source)
-            label = BOOTSTRAP_UNC
-        results.append(
-            ExperimentResult(
-                experiment=name, kind=kinds[0], public=public.mean, private=private.mean,
-                public_unc=public_unc, private_unc=private_unc, n_seeds=public.n,
-                study_row=rows.get(name), unc_label=label,
-            )
-        )  # fmt: skip
+        boots = [analyses[(name, int(r["seed"]))]["bootstrap"] for r in runs]
+        fields: dict[str, Any] = {"experiment": name, "kind": kinds[0], "n_seeds": len(runs),
+                                  "study_row": rows.get(name)}  # fmt: skip
+        for subset in TEST_SUBSETS:
+            seeds = summarise_seeds([float(r[f"{subset}_ams"]) for r in runs])
+            fields |= {
+                subset: seeds.mean,
+                f"{subset}_seed_std": seeds.std,
+                f"{subset}_test_std": float(np.mean([float(b[subset]["std"]) for b in boots])),
+                f"{subset}_bootstrap_95": interval_bounds(boots[0][subset], VERDICT_LEVEL),
+            }
+        results.append(ExperimentResult.from_mapping(fields))
     return results
 
 
@@ -131,6 +123,11 @@ def _check_same_cut(score: Record, analyses: Mapping[tuple[str, int], Record]) -
         )
 
 
+#: The fold analyses of a run's analysis record: the test-size hypothesis at the validation cut
+#: and at the validation max-AMS cut (the study's choice), and test-set optimisation.
+FOLD_ANALYSES: Final[tuple[str, ...]] = ("test_size", "test_size_at_max_cut", "test_optimisation")
+
+
 @dataclass(frozen=True)
 class _Quantity:
     """One row of the analyses table: where its per-run value and 68 % interval live."""
@@ -144,7 +141,7 @@ def _quantities(cut_names: Sequence[str]) -> list[tuple[_Quantity, tuple[str, ..
     """The rows of the analyses table, each with the subsets it is given for."""
     specs: list[tuple[_Quantity, tuple[str, ...]]] = [
         (_Quantity(analysis, f"fold {stat}"), TEST_SUBSETS)
-        for analysis in ("test_size", "test_optimisation")
+        for analysis in FOLD_ANALYSES
         for stat in ("mean", "std", "min", "max")
     ]
     specs.append((_Quantity("test_optimisation", "whole-set max"), TEST_SUBSETS))
@@ -161,7 +158,7 @@ def _value_and_interval(
 ) -> tuple[float, float]:
     """(value, bootstrap 68 % half-width or NaN) of one quantity of one run."""
     source = str(analysis.get("_source", "analysis"))
-    if quantity.analysis in ("test_size", "test_optimisation"):
+    if quantity.analysis in FOLD_ANALYSES:
         stat = quantity.quantity.removeprefix("fold ")
         part = analysis[quantity.analysis][subset]
         if stat == "whole-set max":
@@ -197,8 +194,9 @@ def analyses_table(
     ``value`` (mean over seeds),
     ``uncertainty`` and ``uncertainty_kind``. Quantities (REFERENCE.md section 4):
 
-    - test size / test-set optimisation: the fold ``mean``, ``std``, ``min`` and ``max`` per
-      subset; test-set optimisation also the ``whole-set max`` (scan over the whole subset);
+    - test size (at the validation cut, and at the validation max-AMS cut as the study ran it)
+      and test-set optimisation: the fold ``mean``, ``std``, ``min`` and ``max`` per subset;
+      test-set optimisation also the ``whole-set max`` (scan over the whole subset);
     - double luminosity, per cut (``validation`` and ``fixed``): ``public``, ``private``,
       ``merged`` (one set, unrescaled), ``normalised`` and their ``ratio``.
 
@@ -253,6 +251,8 @@ def _cut_of(quantity: _Quantity, record: Record, subset: str) -> float:
         return float(record["test_optimisation"][subset]["whole_cut"])
     if quantity.analysis == "test_size":
         return float(record["validation_cut"]["cut"])
+    if quantity.analysis == "test_size_at_max_cut":
+        return float(record["validation_cut"]["val_ams_max_cut"])
     return math.nan
 
 

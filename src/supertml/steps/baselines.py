@@ -30,7 +30,8 @@ def train_baseline(
     from supertml.baselines.registry import fit_predict_baseline  # noqa: PLC0415 (scikit-learn)
 
     kind = baseline["kind"]
-    fields = {k: v for k, v in baseline.items() if k not in ("kind", "preprocessing")}
+    # The cut settings are scoring's, not the fit's.
+    fields = {k: v for k, v in baseline.items() if k not in ("kind", "preprocessing", "scoring")}
     predictions, info = fit_predict_baseline(
         kind,
         fields,

@@ -15,7 +15,7 @@ from supertml.io import atomic_path, read_json, write_table
 from supertml.metrics.scoring import read_predictions
 from supertml.reporting import figures
 from supertml.reporting.html import markdown_to_html
-from supertml.reporting.page import dataset_note, report_markdown
+from supertml.reporting.page import comparable_with_claim, dataset_note, report_markdown
 from supertml.reporting.records import read_run_records, run_key, setting_values
 from supertml.reporting.summary import collect_scores
 from supertml.reporting.tables import analyses_table, experiment_summaries, intervals_table
@@ -136,6 +136,7 @@ def write_verdict(
             raise ValueError(f"no {what} file for run(s) {missing}")
     split_summary = read_json(split_summary_path)
     results = experiment_summaries(score_records, analyses, study_rows=study_rows)
+    comparable = comparable_with_claim(dataset, split_summary)
     analysis_frame = analyses_table(analyses, intervals)
     interval_frame = intervals_table(analyses, intervals)
     page = report_markdown(
@@ -147,13 +148,14 @@ def write_verdict(
         analysis_records=analyses,
         note=dataset_note(dataset, split_summary),
         b_reg=setting_values(score_records, "b_reg"),
+        comparable=comparable,
     )
     with atomic_path(markdown_path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     with atomic_path(html_path) as tmp:
         tmp.write_text(markdown_to_html(page, title=f"SuperTML verdict: {dataset}"),
                        encoding="utf-8")  # fmt: skip
-    write_table(verdict_csv, pd.DataFrame(verdict_rows(results)))
+    write_table(verdict_csv, pd.DataFrame(verdict_rows(results, comparable=comparable)))
     write_table(analyses_csv, analysis_frame)
     write_table(intervals_csv, interval_frame)
     return page

@@ -237,8 +237,13 @@ class ImageClassifier(pl.LightningModule):
             # AUC is undefined with one class (possible in a sanity check on a tiny batch).
             two_classes = len(np.unique(truth)) == 2
             metrics["val_auc"] = float(roc_auc_score(truth, scores)) if two_classes else np.nan
-            best_ams, best_cut = max_ams(
-                scores, truth, weights.numpy().astype(np.float64), b_reg=self.hparams["b_reg"]
+            # Likewise the maximum AMS, which needs background in the selection.
+            best_ams, best_cut = (
+                max_ams(
+                    scores, truth, weights.numpy().astype(np.float64), b_reg=self.hparams["b_reg"]
+                )
+                if two_classes
+                else (np.nan, np.nan)
             )
             metrics |= {"val_ams_max": best_ams, "val_ams_max_cut": best_cut}
         # Under DDP every rank validates the whole split, so the values agree; syncing them

@@ -68,9 +68,12 @@ def brute_ams(rows: list[Row], cut: float, factor: float = 1.0) -> float:
 
 
 def brute_max(rows: list[Row], factor: float = 1.0) -> tuple[float, float]:
-    """Highest AMS over every candidate cut (each distinct score); highest cut on ties."""
+    """Highest AMS over every candidate cut (each distinct score) whose selection holds
+    background (LUMIN scores b = 0 as -1); highest cut on ties."""
     best, best_cut = -1.0, math.nan
     for cut in sorted({score for score, _, _ in rows}, reverse=True):
+        if not any(score >= cut and label == 0 and weight > 0 for score, label, weight in rows):
+            continue
         value = brute_ams(rows, cut, factor)
         if value > best:
             best, best_cut = value, cut

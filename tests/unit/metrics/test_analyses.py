@@ -31,6 +31,11 @@ def test_analyse_predictions_bundle() -> None:
     assert data["validation_cut"]["cut"] == cut
     assert data["n_events"] == SMALL
     assert data["test_size"] == analyse_test_size(frame, cut, n_folds=5, seed=2).to_dict()
+    # The study's test-size analysis: the same folds at the validation max-AMS cut.
+    max_cut = data["validation_cut"]["val_ams_max_cut"]
+    assert max_cut != cut
+    at_max = analyse_test_size(frame, max_cut, n_folds=5, seed=2).to_dict()
+    assert data["test_size_at_max_cut"] == at_max
     optimised = analyse_test_optimisation(frame, n_folds=5, seed=2)
     assert data["test_optimisation"] == optimised.to_dict()
     expected_double = analyse_double_luminosity(frame, {"validation": cut, "fixed": 0.5})

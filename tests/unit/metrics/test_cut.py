@@ -9,6 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from supertml.metrics.cut import (
+    NO_BACKGROUND,
     AmsCurve,
     CutChoice,
     ams_at_cut,
@@ -58,7 +59,9 @@ def _brute_choice(
     """LUMIN's method event by event: (cut, ams at cut, max ams, its cut)."""
     ranked = []
     for score in scores.tolist():
-        if score >= min_pred:
+        # LUMIN's calc_ams gives -1 for a selection without background: never chosen.
+        has_background = bool(np.any((scores >= score) & (labels == 0) & (weights > 0)))
+        if score >= min_pred and has_background:
             ranked.append(
                 (_brute_ams_at(scores, labels, weights, score, b_reg=b_reg, factor=factor), score)
             )
@@ -139,6 +142,7 @@ def test_max_ams_matches_brute_force(seed: int) -> None:
     brute = [
         (_brute_ams_at(scores, labels, weights, c, b_reg=10.0, factor=3.0), c)
         for c in scores.tolist()
+        if np.any((scores >= c) & (labels == 0))  # b = 0 is never the maximum
     ]
     top = max(brute, key=lambda pair: (pair[0], pair[1]))
     assert best == pytest.approx(top[0], abs=1e-9)
@@ -156,6 +160,37 @@ def test_ams_at_cut_matches_brute_force(seed: int) -> None:
 
 
 def _hand_events() -> tuple[list[float], list[int], list[float]]:
+    # Signal of weight 5 at 0.95 and 0.85, light background at 0.9, heavy background below.
+    scores = [0.95, 0.9, 0.85, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    labels = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    weights = [5.0, 1.0, 5.0] + [100.0] * 7
+    return scores, labels, weights
+
+
+def _ams_hand(s: float, b: float) -> float:
+    return math.sqrt(2 * ((s + b + 10) * math.log(1 + s / (b + 10)) - s))
+
+
+def test_hand_example() -> None:
+    # AMS of "score >= c" with b_reg = 10:
+    #   c = 0.95: s = 5,  b = 0   -> 1.471, but no background: never chosen (LUMIN's -1)
+    #   c = 0.90: s = 5,  b = 1   -> 1.411
+    #   c = 0.85: s = 10, b = 1   -> 2.676, the maximum
+    #   c = 0.60: s = 10, b = 101 -> 0.935, lower below.
+    # N = 10 and top_perc = 20 -> n_top = 2: the events at 0.85 and 0.90, cut = 0.875, which
+    # selects the events at 0.95 and 0.90.
+    scores, labels, weights = _hand_events()
+    choice = choose_cut(scores, labels, weights, top_perc=20.0)
+    assert choice.n_top == 2
+    assert choice.cut == pytest.approx(0.875, abs=1e-15)
+    assert choice.ams_at_cut == pytest.approx(_ams_hand(5, 1), rel=1e-12)
+    assert choice.ams_max == pytest.approx(_ams_hand(10, 1), rel=1e-12)
+    assert choice.ams_max_cut == 0.85
+    assert choice.top_perc == 20.0
+    assert choice.min_pred == 0.0
+
+
+def _pure_signal_top() -> tuple[list[float], list[int], list[float]]:
     # Two signal events of weight 5 on top, then background of weight 100 below.
     scores = [0.95, 0.9, 0.85, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
     labels = [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]
@@ -163,26 +198,36 @@ def _hand_events() -> tuple[list[float], list[int], list[float]]:
     return scores, labels, weights
 
 
-def test_hand_example() -> None:
-    # AMS of "score >= c" with b_reg = 10:
-    #   c = 0.95: s = 5,  b = 0   -> sqrt(2 (15 ln 1.5 - 5))         = 1.471
-    #   c = 0.90: s = 10, b = 0   -> sqrt(2 (20 ln 2 - 10))          = 2.780
-    #   c = 0.85: s = 10, b = 100 -> sqrt(2 (120 ln(1 + 10/110) - 10)) = 0.940, lower below.
-    # N = 10 and top_perc = 20 -> n_top = 2: the events at 0.90 and 0.95, cut = 0.925, which
-    # selects only the 0.95 event.
-    scores, labels, weights = _hand_events()
+def test_selections_without_background_are_never_chosen() -> None:
+    # "score >= 0.90" holds s = 10, b = 0: AMS 2.780 with b_r = 10, the highest of the curve,
+    # from two events. LUMIN scores b = 0 as -1, so the study never chose it: the candidates
+    # start at 0.85 (s = 10, b = 100 -> 0.940), and the top 2 are 0.85 and 0.60.
+    scores, labels, weights = _pure_signal_top()
+    curve = ams_curve(scores, labels, weights)
+    assert curve.ams[1] == pytest.approx(_ams_hand(10, 0), rel=1e-12)
+    np.testing.assert_array_equal(curve.choosable[:2], [NO_BACKGROUND, NO_BACKGROUND])
+    np.testing.assert_array_equal(curve.choosable[2:], curve.ams[2:])
     choice = choose_cut(scores, labels, weights, top_perc=20.0)
-    assert choice.n_top == 2
-    assert choice.cut == pytest.approx(0.925, abs=1e-15)
-    assert choice.ams_at_cut == pytest.approx(math.sqrt(2 * (15 * math.log(1.5) - 5)), rel=1e-12)
-    assert choice.ams_max == pytest.approx(math.sqrt(2 * (20 * math.log(2.0) - 10)), rel=1e-12)
-    assert choice.ams_max_cut == 0.9
-    assert choice.top_perc == 20.0
-    assert choice.min_pred == 0.0
+    assert choice.cut == pytest.approx((0.85 + 0.6) / 2, rel=1e-15)
+    assert choice.ams_max == pytest.approx(_ams_hand(10, 100), rel=1e-12)
+    assert choice.ams_max_cut == 0.85
+    assert max_ams(scores, labels, weights) == (choice.ams_max, 0.85)
+
+
+def test_no_candidate_with_background_above_min_pred() -> None:
+    with pytest.raises(ValueError, match=r"min_pred = 0\.88 holds background.*lower min_pred"):
+        choose_cut(*_pure_signal_top(), min_pred=0.88)
+
+
+def test_max_ams_needs_background() -> None:
+    with pytest.raises(ValueError, match="no selection holds background"):
+        max_ams([0.9, 0.5], [1, 1], [1.0, 2.0])
+    with pytest.raises(ValueError, match="no selection holds background"):
+        max_ams([0.9, 0.5], [1, 0], [1.0, 0.0])  # background of zero weight
 
 
 def test_hand_curve() -> None:
-    scores, labels, weights = _hand_events()
+    scores, labels, weights = _pure_signal_top()
     curve = ams_curve(scores, labels, weights)
     assert isinstance(curve, AmsCurve)
     np.testing.assert_array_equal(curve.cuts, scores)
@@ -209,7 +254,7 @@ def test_mean_of_tied_scores_keeps_them_selected() -> None:
     # 0.1 + 0.1 + 0.1 = 0.30000000000000004, and / 3 gives 0.10000000000000002 > 0.1: an
     # unguarded mean would cut away the very events it averaged.
     scores = [0.1, 0.1, 0.1, 0.05]
-    labels = [1, 1, 1, 0]
+    labels = [1, 0, 1, 0]
     weights = [1.0, 1.0, 1.0, 50.0]
     choice = choose_cut(scores, labels, weights, top_perc=75.0)
     assert choice.n_top == 3
@@ -217,23 +262,21 @@ def test_mean_of_tied_scores_keeps_them_selected() -> None:
     assert choice.ams_at_cut == pytest.approx(choice.ams_max)
 
 
+# The zero-weight signal event at 0.5 leaves s and b unchanged: cuts 0.9 and 0.5 tie (both
+# hold the light background event at 0.95).
+_TIED = ([0.5, 0.9, 0.1, 0.95], [1, 1, 0, 0], [0.0, 5.0, 100.0, 1.0])
+
+
 def test_max_ams_ties_take_highest_cut() -> None:
-    # The zero-weight event at 0.5 leaves s and b unchanged: cuts 0.9 and 0.5 tie.
-    scores = [0.5, 0.9, 0.1]
-    labels = [1, 1, 0]
-    weights = [0.0, 5.0, 100.0]
-    best, best_cut = max_ams(scores, labels, weights)
+    best, best_cut = max_ams(*_TIED)
     assert best_cut == 0.9
-    assert best == pytest.approx(math.sqrt(2 * (15 * math.log(1.5) - 5)), rel=1e-12)
+    assert best == pytest.approx(_ams_hand(5, 1), rel=1e-12)
 
 
 def test_choose_cut_ranking_ties_prefer_higher_score() -> None:
-    # Same tie as above, with the lower-scored event first in the input: a stable sort on AMS
-    # alone would pick 0.5; the documented rule picks the higher score.
-    scores = [0.5, 0.9, 0.1]
-    labels = [1, 1, 0]
-    weights = [0.0, 5.0, 100.0]
-    choice = choose_cut(scores, labels, weights, top_perc=10.0)
+    # Same tie, with the lower-scored event first in the input: a stable sort on AMS alone
+    # would pick 0.5; the documented rule picks the higher score.
+    choice = choose_cut(*_TIED, top_perc=10.0)
     assert choice.n_top == 1
     assert choice.cut == 0.9
     assert choice.ams_max_cut == 0.9
@@ -243,30 +286,32 @@ def test_n_top_clipped_to_at_least_one() -> None:
     scores, labels, weights = _hand_events()
     choice = choose_cut(scores, labels, weights, top_perc=5.0)  # int(0.5) = 0
     assert choice.n_top == 1
-    assert choice.cut == 0.9
+    assert choice.cut == 0.85
 
 
-def test_n_top_clipped_to_eligible_events() -> None:
-    # N = 10 counts all events, so top 50 % asks for 5, but only 3 pass min_pred = 0.85.
+def test_n_top_clipped_to_candidate_events() -> None:
+    # N = 10 counts all events, so top 50 % asks for 5, but only 3 pass min_pred = 0.85, and of
+    # those the one at 0.95 selects no background: 2 candidates.
     scores, labels, weights = _hand_events()
     choice = choose_cut(scores, labels, weights, top_perc=50.0, min_pred=0.85)
-    assert choice.n_top == 3
-    assert choice.cut == pytest.approx((0.95 + 0.9 + 0.85) / 3, rel=1e-15)
+    assert choice.n_top == 2
+    assert choice.cut == pytest.approx((0.9 + 0.85) / 2, rel=1e-15)
 
 
 def test_n_top_counts_all_events_not_only_eligible() -> None:
     scores, labels, weights = _hand_events()
-    # 20 % of all 10 events = 2 (of 4 eligible) -> same cut as without min_pred.
+    # 20 % of all 10 events = 2 (of 3 candidates) -> same cut as without min_pred.
     choice = choose_cut(scores, labels, weights, top_perc=20.0, min_pred=0.6)
     assert choice.n_top == 2
-    assert choice.cut == pytest.approx(0.925, abs=1e-15)
+    assert choice.cut == pytest.approx(0.875, abs=1e-15)
 
 
 def test_ams_max_is_over_eligible_events() -> None:
+    # Above 0.88 only 0.90 is a candidate; the higher AMS at 0.85 is below min_pred.
     scores, labels, weights = _hand_events()
-    choice = choose_cut(scores, labels, weights, top_perc=20.0, min_pred=0.92)
-    assert choice.ams_max_cut == 0.95
-    assert choice.ams_max == pytest.approx(math.sqrt(2 * (15 * math.log(1.5) - 5)), rel=1e-12)
+    choice = choose_cut(scores, labels, weights, top_perc=20.0, min_pred=0.88)
+    assert choice.ams_max_cut == 0.9
+    assert choice.ams_max == pytest.approx(_ams_hand(5, 1), rel=1e-12)
 
 
 def test_weight_factor_scales_weights() -> None:

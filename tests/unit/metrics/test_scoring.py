@@ -75,6 +75,21 @@ def test_score_matches_direct_metrics() -> None:
     assert (result["top_perc"], result["min_pred"], result["b_reg"]) == (15.0, 0.2, 10.0)
 
 
+def test_the_studys_b_r_0_score_sits_beside_ours_at_the_same_cut() -> None:
+    frame = _predictions(5)
+    result = score_predictions(frame, ScoreConfig(b_reg=10.0))
+    for subset in ("public", "private"):
+        scores, labels, weights = _arrays(frame, subset)
+        chosen = scores >= float(result["cut"])
+        s = float(weights[chosen & (labels == 1)].sum())
+        b = float(weights[chosen & (labels == 0)].sum())
+        # AMS with b_r = 0 (the study's score_test_df), by the formula itself.
+        expected = np.sqrt(2 * ((s + b) * np.log1p(s / b) - s))
+        assert result[f"{subset}_ams_br0"] == pytest.approx(expected, rel=1e-12)
+        # A larger b_r lowers the AMS at fixed s and b.
+        assert float(result[f"{subset}_ams_br0"]) > float(result[f"{subset}_ams"])
+
+
 def test_score_values_are_plain_json_types() -> None:
     result = score_predictions(_predictions(2), ScoreConfig())
     assert all(type(value) in (float, int, str) for value in result.values())

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from supertml.metrics.intervals import run_intervals
+from supertml.metrics.seeds import COVERS_BOTH, COVERS_TEST
 from supertml.reporting.tables import (
     BOOTSTRAP_UNC,
     SEED_UNC,
@@ -25,25 +26,34 @@ from tests.unit.reporting.runs import (
 )
 
 
-def test_one_seed_quotes_the_bootstrap_half_width() -> None:
+def test_one_seed_quotes_the_bootstrap_95_percent_interval() -> None:
     analyses = {("cnn_a", 0): hand_analysis("cnn_a", 0, 0.7)}
     (result,) = experiment_summaries([hand_score("cnn_a", 0, 3.1, 3.3)], analyses)
     assert (result.public, result.private, result.n_seeds) == (3.1, 3.3, 1)
-    assert result.public_unc == pytest.approx(0.3)
-    assert result.private_unc == pytest.approx(0.1)
-    assert result.unc_label == BOOTSTRAP_UNC
+    assert result.private_interval is not None
+    assert result.public_interval is not None
+    # The hand records' 95 % bounds are the 68 % ones widened by 1.
+    assert (result.private_interval.low, result.private_interval.high) == (2.2, 4.4)
+    assert (result.public_interval.low, result.public_interval.high) == pytest.approx((1.8, 4.4))
+    assert result.private_interval.covers == COVERS_TEST
+    assert result.private_interval.scale == pytest.approx(0.1)  # the bootstrap std
     assert result.is_image
 
 
-def test_several_seeds_quote_the_seed_std() -> None:
+def test_several_seeds_combine_the_seed_spread_with_the_test_samples() -> None:
     scores = [hand_score("gbt", s, 3.0 + 0.2 * s, 3.5 - 0.1 * s) for s in range(3)]
     analyses = {("gbt", s): hand_analysis("gbt", s, 0.7) for s in range(3)}
     (result,) = experiment_summaries(scores, analyses, study_rows={"gbt": "7"})
     assert result.public == pytest.approx(3.2)
     assert result.private == pytest.approx(3.4)
-    assert result.public_unc == pytest.approx(0.2)  # sample std (ddof=1) of 3.0, 3.2, 3.4
-    assert result.private_unc == pytest.approx(0.1)
-    assert result.unc_label == f"{SEED_UNC} (3 seeds)"
+    assert result.private_seed_std == pytest.approx(0.1)  # sample std (ddof=1) of 3.5, 3.4, 3.3
+    interval = result.private_interval
+    assert interval is not None
+    assert interval.covers == COVERS_BOTH
+    # seed std 0.1 for one new run of 3 (x sqrt(4/3)), plus the bootstrap std 0.1.
+    seed_var = 0.01 * 4 / 3
+    assert interval.scale == pytest.approx(math.sqrt(seed_var + 0.01), rel=1e-9)
+    assert interval.dof == pytest.approx(2 * (seed_var + 0.01) ** 2 / seed_var**2, rel=1e-9)
     assert (result.n_seeds, result.study_row, result.is_image) == (3, "7", False)
 
 

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from supertml.io import write_json, write_table
-from supertml.reporting.tables import BOOTSTRAP_UNC
 from supertml.steps.analysis import bootstrap_analyses
 from supertml.steps.report import (
     plot_fold_distributions,
@@ -56,15 +55,18 @@ def test_write_verdict_on_files(tmp_path: Path) -> None:
     for heading in ("## 1. Claim", "### 2a.", "### 2b.", "### 2c.", "## 3.", "## 4."):
         assert heading in page
     score = json.loads(score_paths[0].read_text())
-    boot = json.loads(analysis_paths[0].read_text())["bootstrap"]["private"]["intervals"][0]
-    half = (boot["upper"] - boot["lower"]) / 2
+    # One seed: the interval is the run's bootstrap 95 % interval (the record's second level).
+    boot = json.loads(analysis_paths[0].read_text())["bootstrap"]["private"]["intervals"][1]
+    assert boot["level"] == 0.95
     assert "| this run | cnn_a (cnn) | " in page
-    assert f"{score['private_ams']:.3f} ± {half:.3f}" in page
+    assert f"| [{boot['lower']:.3f}, {boot['upper']:.3f}] | test sample | 1 |" in page
     verdict = pd.read_csv(out["verdict.csv"])
     ours = verdict[verdict["source"] == "this run"].set_index("result")
     assert ours.loc["cnn_a (cnn)", "private"] == pytest.approx(score["private_ams"])
-    assert ours.loc["cnn_a (cnn)", "private_unc"] == pytest.approx(half)
-    assert BOOTSTRAP_UNC in ours.loc["cnn_a (cnn)", "note"]
+    assert ours.loc["cnn_a (cnn)", "private_low"] == pytest.approx(boot["lower"])
+    assert ours.loc["cnn_a (cnn)", "interval_covers"] == "test sample"
+    # The sample is not comparable with the claim: no probability against it anywhere.
+    assert "P(one run" not in page
     html_page = out["verdict.html"].read_text()
     assert html_page.count("<table>") == 6  # verdict, 2a, 2b, 2c, intervals, runs
     assert len(pd.read_csv(out["intervals.csv"])) == 22
