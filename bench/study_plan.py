@@ -1,8 +1,9 @@
 """The full study's plan (not a benchmark, a calculation): jobs per rule from a dry run of
 ``config/higgsml.yaml`` and GPU hours per experiment from the throughputs measured on an H200
-(``supertml.cluster.requests.THROUGHPUT``, bench/RESULTS.md). ``--write-readme`` puts it into
-README.md between its ``study-plan`` markers; ``tests/workflow/test_study_plan.py`` checks the
-README holds exactly what this prints.
+(``supertml.cluster.requests.THROUGHPUT``, bench/RESULTS.md), and the study's conditions
+beside the config's (``supertml.conditions``). ``--write-readme`` puts them into README.md
+between its ``study-plan`` and ``study-conditions`` markers;
+``tests/workflow/test_study_plan.py`` checks the README holds exactly what this prints.
 
 Usage::
 
@@ -25,11 +26,13 @@ from supertml.cluster.plan import (
     plan_experiments,
     study_plan_section,
 )
+from supertml.conditions import conditions_markdown
 from supertml.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config/higgsml.yaml"
 MARKERS = ("<!-- study-plan:start", "<!-- study-plan:end -->")
+CONDITION_MARKERS = ("<!-- study-conditions:start", "<!-- study-conditions:end -->")
 
 
 def dry_run(config: Path = CONFIG) -> str:
@@ -54,33 +57,40 @@ def study_plan(config: Path = CONFIG) -> str:
     )
 
 
-def _block(readme: str) -> re.Match[str]:
+def study_conditions(config: Path = CONFIG) -> str:
+    """Each study row's notebook beside the experiment of ``config`` that reproduces it."""
+    return conditions_markdown(load_config(config))
+
+
+def _block(readme: str, markers: tuple[str, str] = MARKERS) -> re.Match[str]:
     match = re.search(
-        re.escape(MARKERS[0]) + r"[^\n]*\n(.*?)" + re.escape(MARKERS[1]), readme, re.S
+        re.escape(markers[0]) + r"[^\n]*\n(.*?)" + re.escape(markers[1]), readme, re.S
     )
     if match is None:
-        raise ValueError("README.md has no study-plan markers")
+        raise ValueError(f"README.md has no {markers[0]} ... {markers[1]} markers")
     return match
 
 
-def readme_block(readme: str) -> str:
-    """What README.md holds between its study-plan markers (without the last newline)."""
-    return _block(readme)[1].removesuffix("\n")
+def readme_block(readme: str, markers: tuple[str, str] = MARKERS) -> str:
+    """What README.md holds between a pair of markers (without the last newline)."""
+    return _block(readme, markers)[1].removesuffix("\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
-    plan = study_plan()
+    sections = ((MARKERS, study_plan()), (CONDITION_MARKERS, study_conditions()))
     if not args.write_readme:
-        print(plan)
+        print("\n\n".join(text for _, text in sections))
         return
     readme = REPO / "README.md"
     text = readme.read_text()
-    start, end = _block(text).span(1)
-    readme.write_text(text[:start] + plan + "\n" + text[end:])
-    print(f"wrote the study plan into {readme}")
+    for markers, section in sections:
+        start, end = _block(text, markers).span(1)
+        text = text[:start] + section + "\n" + text[end:]
+    readme.write_text(text)
+    print(f"wrote the study plan and conditions into {readme}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ Snakemake's own ``snakemake.utils.validate`` uses the same schema file in ``comm
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import yaml
 
 from supertml.errors import ConfigError
 
-__all__ = ["SCHEMA_PATH", "check_references", "load_config", "validate_config"]
+__all__ = ["SCHEMA_PATH", "check_references", "load_config", "recipe_epochs", "validate_config"]
 
 #: The configuration schema, shipped inside the package so library and workflow share it.
 SCHEMA_PATH: Path = Path(str(files("supertml") / "schemas" / "config.schema.yaml"))
@@ -169,10 +170,59 @@ def _resolve_kinds(
     return problems
 
 
+def recipe_epochs(recipe: Mapping[str, Any]) -> int:
+    """Epochs a resolved recipe trains: its frozen stage, all layers, and the extra cycles."""
+    extra = sum(int(cycle["epochs"]) for cycle in recipe.get("extra_cycles") or ())
+    return int(recipe.get("frozen_epochs") or 0) + int(recipe["epochs"]) + extra
+
+
+def _slice_rates(pair: Sequence[float], kind: str) -> dict[str, float]:
+    """What ``lr_slice`` (lo, hi) sets: the spread hi / lo, and for two_stage the head's peak."""
+    low, high = float(pair[0]), float(pair[1])
+    rates = {"lr_spread": high / low}
+    if kind == "two_stage":
+        rates["unfrozen_learning_rate"] = high
+    return rates
+
+
+def _slice_problems(config: Mapping[str, Any]) -> list[str]:
+    """lo above hi, or an lr_slice beside an unfrozen_learning_rate / lr_spread that says
+    otherwise (read before the kinds' defaults are filled in, which then follow the slice)."""
+    problems = []
+    for name, entry in config.get("recipes", {}).items():
+        slices = [("lr_slice", entry.get("lr_slice"))] + [
+            (f"extra_cycles[{i}].lr_slice", cycle.get("lr_slice"))
+            for i, cycle in enumerate(entry.get("extra_cycles") or [])
+        ]
+        for key, pair in slices:
+            if pair is not None and pair[0] > pair[1]:
+                problems.append(f"recipes.{name}.{key}: lo {pair[0]} exceeds hi {pair[1]}")
+        if entry.get("lr_slice") is None or problems:
+            continue
+        for key, value in _slice_rates(entry["lr_slice"], entry.get("kind", "")).items():
+            given = entry.get(key)
+            if given is not None and not math.isclose(float(given), value, rel_tol=1e-9):
+                problems.append(
+                    f"recipes.{name}: {key} {given} contradicts lr_slice {entry['lr_slice']} "
+                    f"(which means {key} {value:g}); give one or the other"
+                )
+    return problems
+
+
+def _apply_slices(config: dict[str, Any]) -> None:
+    """Resolve each recipe's ``lr_slice`` into the rates the kinds' defaults had filled."""
+    for entry in config.get("recipes", {}).values():
+        if entry.get("lr_slice") is not None:
+            entry.update(_slice_rates(entry["lr_slice"], entry["kind"]))
+
+
 def _check_kinds(config: dict[str, Any]) -> list[str]:
-    problems = _resolve_kinds(config, "encodings", ENCODING_DEFAULTS)
+    problems = _slice_problems(config)
+    problems += _resolve_kinds(config, "encodings", ENCODING_DEFAULTS)
     problems += _resolve_kinds(config, "orderings", ORDERING_DEFAULTS)
     problems += _resolve_kinds(config, "recipes", _with_common_keys("recipes", RECIPE_DEFAULTS))
+    if not problems:
+        _apply_slices(config)
     problems += _resolve_kinds(
         config, "baselines", _with_common_keys("baselines", BASELINE_DEFAULTS)
     )

@@ -215,6 +215,13 @@ class Grid:
             "recipe": entry["recipe"],
         }
 
+    def conditions_table(self) -> str | None:
+        """The study's conditions beside ours for every experiment with a study row
+        (:func:`supertml.conditions.conditions_markdown`), or None if none names one."""
+        from supertml.conditions import conditions_markdown  # noqa: PLC0415 (import cycle)
+
+        return conditions_markdown(self.config) if self.study_rows() else None
+
     def study_rows(self) -> dict[str, str]:
         """The study row each experiment that names one reproduces."""
         return {

@@ -22,6 +22,7 @@ from sklearn.inspection import permutation_importance
 from supertml.constants import DER_FEATURES, MISSING_VALUE
 from supertml.data.hep import DATA_FIX_FEATURES
 from supertml.io import write_json
+from supertml.published import STUDY_PRI_ORDER
 
 __all__ = [
     "ORDERING_KINDS",
@@ -33,28 +34,6 @@ __all__ = [
 ]
 
 ORDERING_KINDS: Final[tuple[str, ...]] = ("table", "random", "importance", "study_der", "fixed")
-
-#: The primitives' fixed order of the study's DER-ordered images (REFERENCE.md section 5),
-#: named as ``DATA_FIX_FEATURES`` names them (the study's ``met_pt`` is our ``PRI_met``).
-STUDY_PRI_ORDER: Final[tuple[str, ...]] = (
-    "PRI_lep_px",
-    "PRI_lep_pz",
-    "PRI_met_px",
-    "PRI_met_py",
-    "PRI_met_sumet",
-    "PRI_met",
-    "PRI_tau_px",
-    "PRI_tau_py",
-    "PRI_tau_pz",
-    "PRI_jet_all_pt",
-    "PRI_jet_num",
-    "PRI_jet_leading_px",
-    "PRI_jet_leading_py",
-    "PRI_jet_leading_pz",
-    "PRI_jet_subleading_px",
-    "PRI_jet_subleading_py",
-    "PRI_jet_subleading_pz",
-)
 
 #: Forest settings: LUMIN's default random-forest parameters (``rf_check_feat_removal``:
 #: ``min_samples_leaf=3, max_features=0.5``); the study tuned them per run with

@@ -31,6 +31,7 @@ def test_defaults_are_filled_in_nested_named_entries() -> None:
         "seed": 1337,
         "pseudo_test_fraction": 0.4,
         "public_fraction": pytest.approx(100_000 / 550_000),
+        "stratify": "label",
     }
     assert config["scoring"] == {"top_perc": 10, "min_pred": 0.0, "b_reg": 10}
     assert config["recipes"]["r"] == {
@@ -51,6 +52,8 @@ def test_defaults_are_filled_in_nested_named_entries() -> None:
         "devices": 1,
         "lr_spread": 1.0,
         "layer_groups": 1,
+        "lr_slice": None,
+        "extra_cycles": None,
     }
     assert config["experiments"]["e"]["ordering"] == "table"
     assert config["models"]["m"]["pretrained"] is False

@@ -14,6 +14,7 @@ from supertml.config import (
     ORDERING_DEFAULTS,
     RECIPE_DEFAULTS,
     SCHEMA_PATH,
+    recipe_epochs,
     validate_config,
 )
 from supertml.errors import ConfigError
@@ -83,7 +84,7 @@ def test_study_row_must_name_a_row_of_the_study() -> None:
     config = with_recipe({})
     config["experiments"]["e"]["study_row"] = "7"
     assert validate_config(config)["experiments"]["e"]["study_row"] == "7"
-    config["experiments"]["e"]["study_row"] = "2"  # the study's table has no row 2
+    config["experiments"]["e"]["study_row"] = "10"  # the study's table has no row 10
     with pytest.raises(ConfigError, match=r"experiments\.e\.study_row"):
         validate_config(config)
 
@@ -138,3 +139,39 @@ def test_schema_descriptions_state_the_per_kind_defaults(
             )
             checked += 1
     assert checked >= 3
+
+
+def test_an_lr_slice_sets_the_spread_and_the_heads_peak() -> None:
+    recipe = {"kind": "two_stage", "epochs": 4, "lr_slice": [1e-6, 3e-5]}
+    resolved = validate_config(with_recipe(recipe))
+    entry = resolved["recipes"]["r"]
+    assert entry["unfrozen_learning_rate"] == 3e-5
+    assert entry["lr_spread"] == pytest.approx(30.0)
+    # A validated config validates again unchanged (the pre-flight does so).
+    assert validate_config(resolved)["recipes"]["r"] == entry
+
+
+@pytest.mark.parametrize(
+    ("recipe", "message"),
+    [
+        ({"kind": "two_stage", "lr_slice": [1e-6, 3e-5], "lr_spread": 100},
+         r"recipes\.r: lr_spread 100 contradicts lr_slice \[1e-06, 3e-05\]"),
+        ({"lr_slice": [3e-5, 1e-6]}, r"recipes\.r\.lr_slice: lo 3e-05 exceeds hi 1e-06"),
+        ({"extra_cycles": [{"epochs": 4, "lr_slice": [2e-4, 1e-6]}]},
+         r"recipes\.r\.extra_cycles\[0\]\.lr_slice: lo 0\.0002 exceeds hi 1e-06"),
+        ({"extra_cycles": [{"epochs": 4}]}, r"recipes\.r\.extra_cycles\.0"),
+        ({"extra_cycles": [{"epochs": 4, "learning_rate": 1e-3, "lr_slice": [1e-6, 1e-5]}]},
+         r"recipes\.r\.extra_cycles\.0"),
+        ({"lr_slice": [1e-6]}, r"recipes\.r\.lr_slice"),
+    ],
+)  # fmt: skip
+def test_bad_slices_and_cycles_name_their_key(recipe: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validate_config(with_recipe(recipe))
+
+
+def test_recipe_epochs_count_every_phase() -> None:
+    recipe = {"kind": "two_stage", "frozen_epochs": 4, "epochs": 1,
+              "extra_cycles": [{"epochs": 4, "lr_slice": [1e-6, 3e-4]}]}  # fmt: skip
+    entry = validate_config(with_recipe(recipe))["recipes"]["r"]
+    assert recipe_epochs(entry) == 9  # the study's run 8: 4 + 1 + 4

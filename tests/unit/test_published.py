@@ -33,7 +33,9 @@ def test_claim_winner_and_study_of_reference_sections_1_4_5() -> None:
     assert STUDY_TEST_OPTIMISATION_MAX == (5.79, 3.87)
     assert (STUDY_BEST.row, STUDY_BEST.public, STUDY_BEST.private) == ("8", 3.425, 3.549)
     assert (STUDY_BY_ROW["6"].public, STUDY_BY_ROW["6"].private) == (3.501, 3.479)
-    assert [r.row for r in STUDY_RESULTS] == ["1", "3", "4", "5", "6", "7", "8", "8-scratch", "9"]
+    assert [r.row for r in STUDY_RESULTS] == [
+        "1", "2", "3", "4", "5", "6", "7", "8a", "8", "8-scratch", "9", "DL",
+    ]  # fmt: skip
 
 
 def test_cut_settings_of_reference_run_by_run() -> None:
@@ -43,3 +45,12 @@ def test_cut_settings_of_reference_run_by_run() -> None:
         "8": 0.8, "8-scratch": 0.8, "9": 0.75,
     }  # fmt: skip
     assert STUDY_TEST_B_REG == 0.0
+
+
+def test_rows_2_8a_and_dl_of_reference_section_5() -> None:
+    row2, row8a, dl = STUDY_BY_ROW["2"], STUDY_BY_ROW["8a"], STUDY_BY_ROW["DL"]
+    assert (row2.val_max, row2.val_cut, row2.public, row2.private) == (3.098, 3.019, 2.783, 2.825)
+    assert (row8a.val_max, row8a.val_cut, row8a.public, row8a.private) == (
+        3.885, 3.783, 3.379, 3.516,
+    )  # fmt: skip
+    assert (dl.val_max, dl.public, dl.private) == (None, 2.830, 2.837)

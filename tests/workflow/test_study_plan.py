@@ -27,4 +27,15 @@ def test_readme_holds_the_study_plan_of_the_shipped_config() -> None:
     assert documented == expected, (
         "README.md is stale: run `python bench/study_plan.py --write-readme`"
     )
-    assert "| train_model | 42 | GPU node |" in documented  # 14 experiments x 3 seeds
+    assert "| train_model | 54 | GPU node |" in documented  # 18 experiments x 3 seeds
+
+
+def test_readme_holds_the_study_conditions_of_the_shipped_config() -> None:
+    study_plan = _study_plan_module()
+    documented = study_plan.readme_block(
+        (REPO / "README.md").read_text(), study_plan.CONDITION_MARKERS
+    )
+    assert documented == study_plan.study_conditions(), (
+        "README.md is stale: run `python bench/study_plan.py --write-readme`"
+    )
+    assert "| 8 | 8_senet50 | run8_pixels56_der_seresnet50 | 13 of 13 |" in documented

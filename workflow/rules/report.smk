@@ -126,6 +126,7 @@ rule write_verdict:
     params:
         dataset=DATASET,
         study_rows=GRID.study_rows(),
+        conditions=GRID.conditions_table(),
         code=step_version("write_verdict"),
     script:
         "../scripts/write_verdict.py"

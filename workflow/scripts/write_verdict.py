@@ -16,4 +16,5 @@ with logged_step(snakemake.log[0]):
         analyses_csv=snakemake.output.analyses,
         intervals_csv=snakemake.output.intervals,
         study_rows=snakemake.params.study_rows,
+        conditions=snakemake.params.conditions,
     )

@@ -23,6 +23,7 @@ from supertml.cluster.requests import (
     epoch_images,
     throughput,
 )
+from supertml.config import recipe_epochs
 
 __all__ = [
     "FULL_DATA_EVENTS",
@@ -84,7 +85,7 @@ def plan_experiments(
         encoding = config["encodings"][experiment["encoding"]]
         model = config["models"][experiment["model"]]
         recipe = config["recipes"][experiment["recipe"]]
-        epochs = int(recipe.get("frozen_epochs", 0)) + int(recipe["epochs"])
+        epochs = recipe_epochs(recipe)
         rate, basis = throughput(model["architecture"], int(encoding["size"]))
         range_test = int(recipe["lr_find_steps"]) * int(recipe["batch_size"]) * recipe["lr_find"]
         per_epoch = epoch_images(

@@ -24,6 +24,8 @@ from typing import Any, Final
 
 import h5py
 
+from supertml.config import recipe_epochs
+
 __all__ = [
     "FRAMEWORK_MB",
     "GPU_SAFETY_FACTOR",
@@ -179,7 +181,7 @@ def training_runtime_minutes(
     epoch.
     """
     recipe = experiment["recipe"]
-    epochs = int(recipe.get("frozen_epochs", 0)) + int(recipe["epochs"])
+    epochs = recipe_epochs(recipe)
     per_epoch = epoch_images(
         _events(train_cache), _signal_events(train_cache), int(recipe.get("signal_copies", 1))
     )

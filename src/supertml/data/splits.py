@@ -32,6 +32,7 @@ from supertml.errors import ConfigError, DataValidationError
 __all__ = ["SPLIT_COLUMNS", "SplitConfig", "Splits", "WeightScheme", "split_events"]
 
 WeightScheme = Literal["set_fraction", "per_class"]
+Stratify = Literal["label", "label_and_jet_num"]
 
 #: Columns of every split frame, in order.
 SPLIT_COLUMNS: Final[tuple[str, ...]] = ("event_id", *FEATURES, "label", "weight", "subset")
@@ -57,15 +58,22 @@ class SplitConfig:
     50k of 250k). ``seed``: random state of every split (the study: 1337).
     ``pseudo_test_fraction``: share of all events carved out as pseudo test set when the file has
     no Kaggle test sets. ``public_fraction``: public share of the (pseudo) test set, Kaggle's
-    100k of 550k.
+    100k of 550k. ``stratify``: what each split keeps in proportion, the label or the label
+    and ``PRI_jet_num`` together (the study's, through LUMIN's ``-f PRI_jet_num``).
     """
 
     validation_fraction: float = 0.2
     seed: int = 1337
     pseudo_test_fraction: float = 0.4
     public_fraction: float = 100_000 / 550_000
+    stratify: Stratify = "label"
 
     def __post_init__(self) -> None:
+        if self.stratify not in ("label", "label_and_jet_num"):
+            raise ConfigError(
+                f"SplitConfig.stratify must be 'label' or 'label_and_jet_num', got "
+                f"{self.stratify!r}"
+            )
         for name in ("validation_fraction", "pseudo_test_fraction", "public_fraction"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
@@ -112,8 +120,9 @@ def split_events(table: EventTable, config: SplitConfig) -> Splits:
 
     The scheme follows from the Kaggle sets present (module docstring): Open Data with ``b`` and
     ``v`` rows gives ``set_fraction`` weights, training events only give ``per_class``
-    weights. All splits are stratified on the label and seeded with ``config.seed``
-    (scikit-learn ``train_test_split``), so the same file and config give the same splits.
+    weights. All splits are stratified on ``config.stratify`` (the label, or the label and
+    ``PRI_jet_num``) and seeded with ``config.seed`` (scikit-learn ``train_test_split``), so the
+    same file and config give the same splits.
 
     Raises
     ------
@@ -131,18 +140,18 @@ def split_events(table: EventTable, config: SplitConfig) -> Splits:
     frame = table.frame
     kaggle_set = frame["kaggle_set"].to_numpy(dtype=object)
     training = _training_rows(table, kaggle_set)
-    labels = frame["label"].to_numpy()
+    strata = _strata(frame, config.stratify)
     scheme: WeightScheme
     if (kaggle_set == "b").any():
         scheme = "set_fraction"
         rows = {
-            **_stratified(table, training, labels, config.validation_fraction, config.seed),
+            **_stratified(table, training, strata, config.validation_fraction, config.seed),
             "public": np.flatnonzero(kaggle_set == "b"),
             "private": np.flatnonzero(kaggle_set == "v"),
         }
     else:
         scheme = "per_class"
-        rows = _pseudo_test_rows(table, training, labels, config)
+        rows = _pseudo_test_rows(table, training, strata, config)
 
     frames = {}
     for name in SUBSETS:
@@ -157,6 +166,17 @@ def split_events(table: EventTable, config: SplitConfig) -> Splits:
         for subset in frames.values():
             _rescale_per_class(subset)
     return Splits(frames=frames, weight_scheme=scheme, config=config)
+
+
+def _strata(frame: pd.DataFrame, stratify: Stratify) -> npt.NDArray[np.int64]:
+    """Per event its stratum: the label (0/1), or label x PRI_jet_num as 4 * label + jets
+    (0-3 jets: eight strata)."""
+    labels: npt.NDArray[np.int64] = frame["label"].to_numpy(dtype=np.int64)
+    if stratify == "label":
+        return labels
+    jets = np.clip(np.round(frame["PRI_jet_num"].to_numpy(dtype=np.float64)), 0, 3)
+    strata: npt.NDArray[np.int64] = 4 * labels + jets.astype(np.int64)
+    return strata
 
 
 def _training_rows(table: EventTable, kaggle_set: npt.NDArray[np.object_]) -> npt.NDArray[np.intp]:
@@ -191,21 +211,21 @@ def _training_rows(table: EventTable, kaggle_set: npt.NDArray[np.object_]) -> np
 def _pseudo_test_rows(
     table: EventTable,
     training: npt.NDArray[np.intp],
-    labels: npt.NDArray[np.generic],
+    strata: npt.NDArray[np.generic],
     config: SplitConfig,
 ) -> dict[str, npt.NDArray[np.intp]]:
     """Train, val, public and private rows carved from training events alone."""
     rest, test = _split(
-        table, training, labels, config.pseudo_test_fraction, seed=config.seed,
+        table, training, strata, config.pseudo_test_fraction, seed=config.seed,
         what="pseudo test",
     )  # fmt: skip
     # The first part is public: Kaggle's 100k of the 550k test events.
     public, private = _split(
-        table, test, labels, 1.0 - config.public_fraction, seed=config.seed,
+        table, test, strata, 1.0 - config.public_fraction, seed=config.seed,
         what="public/private",
     )  # fmt: skip
     return {
-        **_stratified(table, rest, labels, config.validation_fraction, config.seed),
+        **_stratified(table, rest, strata, config.validation_fraction, config.seed),
         "public": public,
         "private": private,
     }
@@ -214,20 +234,21 @@ def _pseudo_test_rows(
 def _split(
     table: EventTable,
     rows: npt.NDArray[np.intp],
-    labels: npt.NDArray[np.generic],
+    strata: npt.NDArray[np.generic],
     second_fraction: float,
     *,
     seed: int,
     what: str,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Stratified, seeded split of ``rows`` into (first, second); second gets the fraction."""
+    """Split of ``rows`` into (first, second), seeded and stratified on ``strata`` (one stratum
+    per event of the table); second gets the fraction."""
     try:
         first, second = train_test_split(
-            rows, test_size=second_fraction, stratify=labels[rows], random_state=seed
+            rows, test_size=second_fraction, stratify=strata[rows], random_state=seed
         )
     except ValueError as exc:
         # scikit-learn refuses when a class is too small to appear on both sides.
-        n_signal = int((labels[rows] == 1).sum())
+        n_signal = int((table.frame["label"].to_numpy()[rows] == 1).sum())
         raise DataValidationError(
             table.path,
             f"too few events for the stratified {what} split ({n_signal} signal, "
@@ -239,12 +260,12 @@ def _split(
 def _stratified(
     table: EventTable,
     rows: npt.NDArray[np.intp],
-    labels: npt.NDArray[np.generic],
+    strata: npt.NDArray[np.generic],
     validation_fraction: float,
     seed: int,
 ) -> dict[str, npt.NDArray[np.intp]]:
     train, val = _split(
-        table, rows, labels, validation_fraction, seed=seed, what="train/validation"
+        table, rows, strata, validation_fraction, seed=seed, what="train/validation"
     )
     return {"train": train, "val": val}
 

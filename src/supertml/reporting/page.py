@@ -257,12 +257,14 @@ def report_markdown(
     note: str | None,
     b_reg: Sequence[float],
     comparable: bool = True,
+    conditions: str | None = None,
 ) -> str:
     """The verdict page: claim vs study vs this run, the analyses, the intervals, every run.
 
     ``b_reg``: the regularisation term(s) the runs were scored with (from their score files);
     ``comparable``: whether the data allow a judgement against the claim
-    (:func:`comparable_with_claim`).
+    (:func:`comparable_with_claim`); ``conditions``: the study's conditions beside ours
+    (Markdown), shown as section 1a when given.
     """
     lines = [
         f"# Does SuperTML reach AMS {PAPER_CLAIM_AMS:.3f}? Verdict for data set `{dataset}`",
@@ -278,6 +280,17 @@ def report_markdown(
         "",
         verdict_markdown(results, dataset_note=note, comparable=comparable),
     ]
+    if conditions:
+        lines += [
+            "### 1a. Conditions: each study row's notebook beside the experiment that "
+            "reproduces it",
+            "",
+            'Settings typed from the notebooks (REFERENCE.md "Run by run") against this run\'s '
+            "config; every setting that differs is named with the reason.",
+            "",
+            conditions,
+            "",
+        ]
     lines += _analysis_sections(analyses)
     lines += _interval_section(intervals)
     lines += _runs_section(scores, analysis_records)

@@ -203,7 +203,11 @@ def _study_row(study: StudyResult, prefix: str = "") -> dict[str, Any]:
         public=study.public,
         private=study.private,
         covers=PUBLISHED,
-        note=f"Strong 2019/2020; validation max {study.val_max:.3f}, at cut {study.val_cut:.3f}",
+        note=(
+            f"Strong 2019/2020; validation max {study.val_max:.3f}, at cut {study.val_cut:.3f}"
+            if study.val_max is not None and study.val_cut is not None
+            else "Strong 2019/2020; scored at a fixed cut, no validation AMS given"
+        ),
     )
 
 

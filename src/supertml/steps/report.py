@@ -115,8 +115,12 @@ def write_verdict(
     analyses_csv: str | Path,
     intervals_csv: str | Path,
     study_rows: Mapping[str, str] | None = None,
+    conditions: str | None = None,
 ) -> str:
     """Write the verdict page (Markdown and HTML) and its three tables as CSV; return the page.
+
+    ``conditions``: the study's conditions beside the config's, as Markdown
+    (:func:`supertml.conditions.conditions_markdown`), shown under the comparison table.
 
     ``verdict_csv``: the claim-vs-study-vs-this-run rows
     (:func:`~supertml.reporting.verdict.verdict_rows`); ``analyses_csv`` and ``intervals_csv``:
@@ -149,6 +153,7 @@ def write_verdict(
         note=dataset_note(dataset, split_summary),
         b_reg=setting_values(score_records, "b_reg"),
         comparable=comparable,
+        conditions=conditions,
     )
     with atomic_path(markdown_path) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -6,13 +6,20 @@ Heads (REFERENCE.md section 5, "Training recipe"):
   SuperTML paper's authors said they did;
 - ``dense``: the study's two dense layers, fastai's ``create_head`` of 2019: concatenated
   average and max pooling, then BatchNorm, Dropout(0.25), Linear(2 * features, units), ReLU,
-  BatchNorm, Dropout(0.5), Linear(units, num_classes).
+  BatchNorm, Dropout(0.5), Linear(units, num_classes);
+- ``concat_linear``: fastai's head with ``lin_ftrs=[], bn_final=False, ps=[0]`` (the study's
+  runs 9 and DL): concatenated pooling, BatchNorm, Linear(2 * features, num_classes).
 
-Layer groups, for discriminative learning rates: the backbone's parameters, in their
-registration order (input to output), cut into ``n - 1`` contiguous groups of about equal size,
-and the head as the last group. Each layer group's batch-norm parameters form an optimiser
-group of their own, because they keep training while the rest of the backbone is frozen
-(fastai's ``train_bn=True``).
+Layer groups, for discriminative learning rates: with three groups and a network that has a
+``layer3`` stage (ResNets, the SE-nets), fastai's split - everything before ``layer3`` | from
+``layer3`` to the pooling | the head (the study's ``split_on=lambda m: (m[0][3], m[1])``);
+otherwise the backbone's parameters, in registration order, cut into ``n - 1`` contiguous
+groups of about equal size, and the head as the last group. Each layer group's batch-norm
+parameters form an optimiser group of their own, because they keep training while the rest of
+the backbone is frozen (fastai's ``train_bn=True``).
+
+Input statistics come from the network's own pretrained config (``pretrained_cfg`` mean and
+std), ImageNet's where it gives none (:func:`input_statistics`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import timm
 import torch
+from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from torch import nn
 
 __all__ = [
@@ -34,11 +42,12 @@ __all__ = [
     "PretrainedWeightsError",
     "create_backbone",
     "head_parameters",
+    "input_statistics",
     "parameter_groups",
 ]
 
-Head = Literal["output", "dense"]
-HEADS: Final[tuple[str, ...]] = ("output", "dense")
+Head = Literal["output", "dense", "concat_linear"]
+HEADS: Final[tuple[str, ...]] = ("output", "dense", "concat_linear")
 
 #: The study's three networks (REFERENCE.md section 5) under the timm names of the weights it
 #: used: torchvision's ResNet34 and Cadene's pretrainedmodels SE-ResNet50 / SENet154, which
@@ -58,11 +67,19 @@ class PretrainedWeightsError(RuntimeError):
 
 
 class DenseHeadNet(nn.Module):
-    """A pooled timm feature extractor (``body``) followed by the study's dense ``head``."""
+    """A pooled timm feature extractor (``body``) followed by one of the study's fastai heads:
+    the two dense layers (``units`` wide), or with ``units=None`` BatchNorm and one Linear."""
 
-    def __init__(self, body: nn.Module, n_features: int, units: int, num_classes: int) -> None:
+    def __init__(
+        self, body: nn.Module, n_features: int, units: int | None, num_classes: int
+    ) -> None:
         super().__init__()
         self.body = body
+        if units is None:
+            self.head = nn.Sequential(
+                nn.BatchNorm1d(n_features), nn.Linear(n_features, num_classes)
+            )
+            return
         self.head = nn.Sequential(
             nn.BatchNorm1d(n_features),
             nn.Dropout(DENSE_DROPOUT[0]),
@@ -81,7 +98,8 @@ class DenseHeadNet(nn.Module):
 def _timm_model(
     architecture: str, *, pretrained: bool, weights_file: str | Path | None, **kwargs: Any
 ) -> nn.Module:
-    if architecture not in timm.list_models():
+    # is_model takes tagged names too ("resnet34.tv_in1k": torchvision's weights, the study's).
+    if not timm.is_model(architecture):
         raise ValueError(f"unknown timm model {architecture!r} (see timm.list_models())")
     overlay: dict[str, Any] | None = None
     if weights_file is not None:
@@ -146,7 +164,19 @@ def create_backbone(
     with torch.no_grad():
         n_features = int(body.eval()(torch.zeros(1, 3, 64, 64)).shape[1])
     body.train(was_training)
-    return DenseHeadNet(body, n_features, dense_units, num_classes)
+    return DenseHeadNet(body, n_features, dense_units if head == "dense" else None, num_classes)
+
+
+def input_statistics(network: nn.Module) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``(mean, std)`` per RGB channel the network's pretrained weights expect: its timm
+    ``pretrained_cfg``'s, or ImageNet's (what fastai normalised with) where it has none."""
+    model = network.body if isinstance(network, DenseHeadNet) else network
+    config = getattr(model, "pretrained_cfg", None) or {}
+    mean = tuple(float(v) for v in config.get("mean", IMAGENET_DEFAULT_MEAN))
+    std = tuple(float(v) for v in config.get("std", IMAGENET_DEFAULT_STD))
+    if len(mean) != 3 or len(std) != 3:
+        raise ValueError(f"expected 3 channel statistics, got mean {mean} and std {std}")
+    return mean, std
 
 
 def head_parameters(network: nn.Module) -> list[nn.Parameter]:
@@ -169,9 +199,28 @@ class ParameterGroup:
     params: list[nn.Parameter]
 
 
+def _stage_split(network: nn.Module) -> set[int] | None:
+    """Ids of the body parameters from ``layer3`` on (fastai's second group), or None for a
+    network without a ``layer3`` stage."""
+    body = network.body if isinstance(network, DenseHeadNet) else network
+    names = [name for name, _ in body.named_children()]
+    if "layer3" not in names:
+        return None
+    later = names[names.index("layer3") :]
+    head = {id(p) for p in head_parameters(network)}
+    return {
+        id(p)
+        for name, child in body.named_children()
+        if name in later
+        for p in child.parameters()
+        if id(p) not in head
+    }
+
+
 def parameter_groups(network: nn.Module, n_layer_groups: int) -> list[ParameterGroup]:
-    """Split ``network``'s parameters into layer groups (input -> head), each into its
-    non-batch-norm and batch-norm parameters; empty groups are left out.
+    """Split ``network``'s parameters into layer groups (input -> head; at ``layer3`` for three
+    groups where the network has one, see the module docstring), each into its non-batch-norm
+    and batch-norm parameters; empty groups are left out.
 
     With one layer group everything, head included, is group 0.
     """
@@ -187,8 +236,12 @@ def parameter_groups(network: nn.Module, n_layer_groups: int) -> list[ParameterG
     params = list(network.parameters())
     body = [p for p in params if id(p) not in head]
     assignment: dict[int, int] = {}
+    stage = _stage_split(network) if n_layer_groups == 3 else None
     if n_layer_groups == 1:
         assignment = {id(p): 0 for p in params}
+    elif stage is not None:
+        assignment = {id(p): 1 if id(p) in stage else 0 for p in body}
+        assignment.update({id(p): 2 for p in params if id(p) in head})
     else:
         # Cut the body at equal shares of its parameter count, in registration order.
         sizes = np.cumsum([p.numel() for p in body])

@@ -20,7 +20,6 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 from sklearn.metrics import roc_auc_score
-from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 - the conventional alias
 
@@ -31,9 +30,10 @@ from supertml.training.backbone import (
     PretrainedWeightsError,
     create_backbone,
     head_parameters,
+    input_statistics,
     parameter_groups,
 )
-from supertml.training.schedule import StagedOneCycle, discriminative_rates
+from supertml.training.schedule import BETA2, MOMENTUMS, StagedOneCycle, discriminative_rates
 
 __all__ = [
     "TTA_DEFAULT_LIGHTING",
@@ -67,6 +67,8 @@ class ImageClassifier(pl.LightningModule):
     ``frozen_epochs > 0`` makes the recipe two-stage: those epochs train only the head and
     batch-norm parameters (at ``learning_rate``), the rest train every layer group at rates
     spread geometrically by ``lr_spread`` up to ``unfrozen_learning_rate`` at the head.
+    ``extra_cycles``: further one-cycle phases of all layers, ``(epochs, peak, spread)`` each.
+    AdamW's beta1 cycles with each phase as fastai's one-cycle (0.95 -> 0.85 -> 0.95).
     """
 
     channel_mean: torch.Tensor  # registered buffers, declared for type checkers
@@ -92,6 +94,7 @@ class ImageClassifier(pl.LightningModule):
         tta: int = 0,
         compile: bool = False,
         b_reg: float = 10.0,
+        extra_cycles: list[tuple[int, float, float]] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -105,14 +108,17 @@ class ImageClassifier(pl.LightningModule):
             head=head,  # type: ignore[arg-type]
             dense_units=dense_units,
         )
-        # ImageNet statistics on three identical channels, as the study's fastai pipeline did.
-        mean = torch.tensor(IMAGENET_DEFAULT_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
-        std = torch.tensor(IMAGENET_DEFAULT_STD, dtype=torch.float32).view(1, 3, 1, 1)
+        # The pretrained weights' own statistics (ImageNet's for the study's networks, as its
+        # fastai pipeline normalised) on three identical channels.
+        channel_mean, channel_std = input_statistics(self.backbone)
+        mean = torch.tensor(channel_mean, dtype=torch.float32).view(1, 3, 1, 1)
+        std = torch.tensor(channel_std, dtype=torch.float32).view(1, 3, 1, 1)
         self.register_buffer("channel_mean", mean, persistent=False)
         self.register_buffer("channel_std", std, persistent=False)
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = []
         # The compiled network is not a registered submodule: checkpoints keep the plain names.
         self._compiled: nn.Module | None = None
+        self._schedule: StagedOneCycle | None = None  # set by configure_optimizers
         head_ids = {id(p) for p in head_parameters(self.backbone)}
         groups = parameter_groups(self.backbone, layer_groups)
         self._frozen_params = [
@@ -205,6 +211,18 @@ class ImageClassifier(pl.LightningModule):
             for p in self._frozen_params:
                 p.grad = None
 
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # fastai's one-cycle momentum: beta1 follows the step count (so a resumed run, whose
+        # global_step is restored, continues the same cycle).
+        if self._schedule is None:  # pragma: no cover - Lightning configures optimisers first
+            return
+        optimizer = self.optimizers()
+        if isinstance(optimizer, list):  # pragma: no cover - one optimiser here
+            optimizer = optimizer[0]
+        beta1 = self._schedule.beta1(self.trainer.global_step)
+        for group in optimizer.optimizer.param_groups:
+            group["betas"] = (beta1, BETA2)
+
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
         images, labels, loss_weights = batch
         if self.hparams["brightness"] or self.hparams["contrast"]:
@@ -272,14 +290,25 @@ class ImageClassifier(pl.LightningModule):
         peaks = discriminative_rates(unfrozen, hp["lr_spread"], hp["layer_groups"])
         head_group = hp["layer_groups"] - 1
         frozen_steps = min(hp["frozen_epochs"] * steps_per_epoch, total_steps)
+        later = []
+        for epochs, peak, spread in hp["extra_cycles"] or []:
+            rates = discriminative_rates(peak, spread, hp["layer_groups"])
+            later.append((epochs * steps_per_epoch, [rates[g.layer_group] for g in groups]))
+        unfrozen_steps = total_steps - frozen_steps - sum(steps for steps, _ in later)
+        if unfrozen_steps < 1 and hp["extra_cycles"]:
+            raise ValueError(
+                f"{total_steps} steps leave none for the first all-layers phase before the "
+                f"extra cycles of {sum(steps for steps, _ in later)} steps"
+            )
         return StagedOneCycle(
             frozen_steps=frozen_steps,
-            unfrozen_steps=total_steps - frozen_steps,
+            unfrozen_steps=max(unfrozen_steps, 0),
             frozen_peak=hp["learning_rate"],
             unfrozen_peaks=[peaks[g.layer_group] for g in groups],
             frozen_trainable=frozenset(
                 i for i, g in enumerate(groups) if g.batch_norm or g.layer_group == head_group
             ),
+            later=later,
         )
 
     def configure_optimizers(self) -> Any:
@@ -288,6 +317,7 @@ class ImageClassifier(pl.LightningModule):
         # CUDA kernel updates all of a group's parameters in a few launches.
         optimizer = torch.optim.AdamW(
             [{"params": g.params, "lr": 1.0} for g in groups],
+            betas=(MOMENTUMS[0], BETA2),
             weight_decay=self.hparams["weight_decay"],
             fused=self.device.type == "cuda",
         )
@@ -295,7 +325,8 @@ class ImageClassifier(pl.LightningModule):
         # max_epochs is -1 or None when a run is bounded by max_steps (benchmarks, range test).
         epochs = self.trainer.max_epochs
         steps_per_epoch = total // epochs if epochs and epochs > 0 else total
-        lambdas = self.schedule(max(1, steps_per_epoch), total).lambdas(len(groups))
+        self._schedule = self.schedule(max(1, steps_per_epoch), total)
+        lambdas = self._schedule.lambdas(len(groups))
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambdas)
         return {
             "optimizer": optimizer,

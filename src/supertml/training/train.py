@@ -18,10 +18,10 @@ import logging
 import os
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytorch_lightning as pl
 import torch
@@ -63,8 +63,11 @@ class TrainSettings:
     Recipe (REFERENCE.md section 5): ``frozen_epochs`` epochs of the head and batch-norm layers
     at ``learning_rate`` (0 for a single-stage recipe), then ``epochs`` epochs of all layers,
     ``layer_groups`` of them at one-cycle peaks spread by ``lr_spread`` up to
-    ``unfrozen_learning_rate`` (default: ``learning_rate``). ``lr_find``: replace
-    ``learning_rate`` by the suggestion of a range test of ``lr_find_steps`` batches.
+    ``unfrozen_learning_rate`` (default: ``learning_rate``), or at fastai's ``lr_slice``
+    ``(lo, hi)`` (the groups get lo ... hi, geometric); then each of ``extra_cycles``
+    (``epochs`` and a ``learning_rate`` or an ``lr_slice``) as one more one-cycle phase.
+    ``lr_find``: replace ``learning_rate`` by the suggestion of a range test of
+    ``lr_find_steps`` batches.
     ``signal_copies`` / ``loss_weights``: class balancing (see
     :mod:`supertml.training.data`). ``brightness`` / ``contrast``: train-time intensity
     augmentation; ``tta``: augmented copies averaged at prediction. ``monitor``: the metric
@@ -98,33 +101,53 @@ class TrainSettings:
     devices: int = 1
     seed: int = 0
     b_reg: float = 10.0
+    lr_slice: Sequence[float] | None = None
+    extra_cycles: Sequence[Mapping[str, Any]] | None = None
 
     @property
     def total_epochs(self) -> int:
-        """Epochs of both stages."""
-        return self.frozen_epochs + self.epochs
+        """Epochs of every stage: frozen, all layers, and the extra cycles."""
+        extra = sum(int(cycle["epochs"]) for cycle in self.extra_cycles or ())
+        return self.frozen_epochs + self.epochs + extra
 
     def model_arguments(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`ImageClassifier` (its hyperparameters)."""
-        names = (
-            "pretrained",
-            "weights_file",
-            "head",
-            "dense_units",
-            "num_classes",
-            "learning_rate",
-            "weight_decay",
-            "frozen_epochs",
-            "unfrozen_learning_rate",
-            "lr_spread",
-            "layer_groups",
-            "brightness",
-            "contrast",
-            "tta",
-            "compile",
-            "b_reg",
-        )
-        return {name: getattr(self, name) for name in names}
+        """Keyword arguments of :class:`ImageClassifier` (its hyperparameters); a fastai
+        ``slice(lo, hi)`` becomes the head's peak ``hi`` spread by ``hi / lo``."""
+        arguments = {name: getattr(self, name) for name in _MODEL_ARGUMENTS}
+        if self.lr_slice is not None:
+            low, high = self.lr_slice
+            arguments |= {"unfrozen_learning_rate": high, "lr_spread": high / low}
+        arguments["extra_cycles"] = [_cycle(c) for c in self.extra_cycles or ()] or None
+        return arguments
+
+
+def _cycle(cycle: Mapping[str, Any]) -> tuple[int, float, float]:
+    """``(epochs, peak, spread)`` of one extra one-cycle phase of a recipe."""
+    if cycle.get("lr_slice") is not None:
+        low, high = cycle["lr_slice"]
+        return int(cycle["epochs"]), float(high), float(high) / float(low)
+    return int(cycle["epochs"]), float(cycle["learning_rate"]), 1.0
+
+
+#: The settings that are :class:`ImageClassifier` hyperparameters as they stand.
+_MODEL_ARGUMENTS: Final[tuple[str, ...]] = (
+    "pretrained",
+    "weights_file",
+    "head",
+    "dense_units",
+    "num_classes",
+    "learning_rate",
+    "weight_decay",
+    "frozen_epochs",
+    "unfrozen_learning_rate",
+    "lr_spread",
+    "layer_groups",
+    "brightness",
+    "contrast",
+    "tta",
+    "compile",
+    "b_reg",
+)
 
 
 def run_fingerprint(
@@ -202,6 +225,7 @@ def _range_tested_settings(
         found = float(json.loads(saved.read_text())["suggestion"])
     else:
         arguments = settings.model_arguments()
+        arguments["extra_cycles"] = None  # the test is bounded by steps, not epochs
         if settings.frozen_epochs > 0:
             # The test may span several short epochs: keep all of them in the frozen stage.
             arguments["frozen_epochs"] = settings.lr_find_steps
@@ -274,11 +298,17 @@ def train_classifier(
     best = BestCheckpoint(checkpoint_dir / "best.ckpt", settings.monitor)
     trainer = _trainer(settings, checkpoint_dir, [metrics, best], callbacks)
     log.info(
-        "training %s on %s for %d+%d epochs",
+        "training %s on %s for %s epochs",
         settings.architecture,
         train_cache,
-        settings.frozen_epochs,
-        settings.epochs,
+        "+".join(
+            str(n)
+            for n in (
+                settings.frozen_epochs,
+                settings.epochs,
+                *(int(c["epochs"]) for c in settings.extra_cycles or ()),
+            )
+        ),
     )
     slurm_job = current_slurm_job()
     if slurm_job is not None:

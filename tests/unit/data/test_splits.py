@@ -229,3 +229,35 @@ def test_split_without_background_is_refused() -> None:
 def test_config_fractions_must_lie_in_open_interval(field: str, value: float) -> None:
     with pytest.raises(ConfigError, match=field):
         SplitConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def _strata_counts(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
+    jets = frame["PRI_jet_num"].round().astype(int)
+    return {key: int(n) for key, n in frame.groupby([frame["label"], jets]).size().items()}
+
+
+def test_the_studys_split_keeps_label_and_jet_number_in_proportion() -> None:
+    # 2,000 t events; jet numbers drawn unevenly and differently per class.
+    sets = {"t": (800, 1200), "b": (40, 60), "v": (60, 90)}
+    table = synthetic_table(sets, seed=5)
+    rng = np.random.default_rng(1)
+    probabilities = np.where(table.frame["label"].to_numpy()[:, None] == 1,
+                             [0.1, 0.2, 0.3, 0.4], [0.5, 0.3, 0.15, 0.05])  # fmt: skip
+    table.frame["PRI_jet_num"] = [float(rng.choice(4, p=p)) for p in probabilities]
+    training = table.frame[table.frame["kaggle_set"] == "t"]
+    whole = _strata_counts(training)
+    strat = split_events(table, SplitConfig(stratify="label_and_jet_num"))
+    val = _strata_counts(strat.frames["val"])
+    assert len(whole) == 8
+    # scikit-learn's stratified split: each of the 8 strata within one event of 20 %.
+    for key, n in whole.items():
+        assert abs(val[key] - 0.2 * n) <= 1, (key, val[key], n)
+    # On the label alone the jet strata drift further (the same seed, another split).
+    plain = _strata_counts(split_events(table, SplitConfig()).frames["val"])
+    assert max(abs(plain[key] - 0.2 * n) for key, n in whole.items()) > 1
+    assert ids(strat.frames["val"]) != ids(split_events(table, SplitConfig()).frames["val"])
+
+
+def test_an_unknown_stratification_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"SplitConfig\.stratify must be .label. or"):
+        SplitConfig(stratify="jets")  # type: ignore[arg-type]

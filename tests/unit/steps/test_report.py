@@ -48,8 +48,11 @@ def test_write_verdict_on_files(tmp_path: Path) -> None:
         dataset="sample", markdown_path=out["verdict.md"], html_path=out["verdict.html"],
         verdict_csv=out["verdict.csv"], analyses_csv=out["analyses.csv"],
         intervals_csv=out["intervals.csv"],
+        conditions="| study row | the conditions table |",
     )  # fmt: skip
     assert out["verdict.md"].read_text() == page
+    conditions = page[page.index("### 1a. Conditions") : page.index("## 2.")]
+    assert "| study row | the conditions table |" in conditions
     assert "**Verdict.** " in page
     assert "NOT comparable" in page
     for heading in ("## 1. Claim", "### 2a.", "### 2b.", "### 2c.", "## 3.", "## 4."):
@@ -68,7 +71,7 @@ def test_write_verdict_on_files(tmp_path: Path) -> None:
     # The sample is not comparable with the claim: no probability against it anywhere.
     assert "P(one run" not in page
     html_page = out["verdict.html"].read_text()
-    assert html_page.count("<table>") == 6  # verdict, 2a, 2b, 2c, intervals, runs
+    assert html_page.count("<table>") == 7  # verdict, 1a, 2a, 2b, 2c, intervals, runs
     assert len(pd.read_csv(out["intervals.csv"])) == 22
     assert set(pd.read_csv(out["analyses.csv"])["experiment"]) == {"cnn_a", "gbt"}
     # Each section quotes its own analysis: 2a the folds at the validation cut, 2b the

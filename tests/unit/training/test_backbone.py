@@ -183,6 +183,65 @@ def test_named_architectures_are_timm_models() -> None:
 
 def test_unknown_head_rejected() -> None:
     with pytest.raises(
-        ValueError, match=r"unknown head 'conv'; choose one of \('output', 'dense'\)"
+        ValueError,
+        match=r"unknown head 'conv'; choose one of \('output', 'dense', 'concat_linear'\)",
     ):
         create_backbone("test_resnet", pretrained=False, head="conv")  # type: ignore[arg-type]
+
+
+def test_concat_linear_head_is_fastais_head_without_hidden_layers() -> None:
+    torch.manual_seed(0)
+    network = create_backbone("test_resnet", pretrained=False, head="concat_linear")
+    assert isinstance(network, DenseHeadNet)
+    # lin_ftrs=[], bn_final=False, ps=[0]: BatchNorm over the concat-pooled features, Linear.
+    bn, linear = network.head
+    assert isinstance(bn, nn.BatchNorm1d)
+    assert isinstance(linear, nn.Linear)
+    features = network.body(torch.zeros(2, 3, 32, 32)).shape[1]
+    assert bn.num_features == linear.in_features == features
+    assert linear.out_features == 2
+    assert not any(isinstance(m, nn.Dropout) for m in network.head)
+
+
+def test_tagged_timm_names_are_accepted() -> None:
+    # torchvision's ResNet34 weights, the study's (plain "resnet34" is timm's own recipe).
+    network = create_backbone("resnet34.tv_in1k", pretrained=False)
+    assert network.pretrained_cfg["tag"] == "tv_in1k"
+
+
+def _stage_names(network: nn.Module) -> tuple[set[str], set[str]]:
+    """Parameter names before and from ``layer3`` of a timm network's body, read from its
+    named children (independently of parameter_groups)."""
+    body = network.body if isinstance(network, DenseHeadNet) else network
+    children = [name for name, _ in body.named_children()]
+    cut = children.index("layer3")
+    early = {
+        f"{c}.{n}" for c in children[:cut] for n, _ in body.get_submodule(c).named_parameters()
+    }
+    late = {
+        f"{c}.{n}"
+        for c in children[cut:]
+        if c not in ("fc", "last_linear", "head")
+        for n, _ in body.get_submodule(c).named_parameters()
+    }
+    return early, late
+
+
+@pytest.mark.parametrize(
+    ("architecture", "stem"),
+    [("resnet34.tv_in1k", "conv1"), ("legacy_seresnet50", "layer0"), ("legacy_senet154", "layer0")],
+)
+def test_three_layer_groups_split_at_layer3_as_the_study(architecture: str, stem: str) -> None:
+    # fastai's split for ResNets and the SE-nets (split_on=lambda m: (m[0][3], m[1])):
+    # stem to layer2 | layer3 and layer4 | head.
+    network = create_backbone(architecture, pretrained=False, head="dense", dense_units=8)
+    names = {id(p): n.removeprefix("body.") for n, p in network.named_parameters()}
+    groups: dict[int, set[str]] = {}
+    for group in parameter_groups(network, 3):
+        groups.setdefault(group.layer_group, set()).update(names[id(p)] for p in group.params)
+    early, late = _stage_names(network)
+    assert groups[0] == early
+    assert any(n.startswith(stem) for n in early)
+    assert groups[1] == late
+    assert any(n.startswith("layer4") for n in late)
+    assert groups[2] == {n for n in names.values() if n.startswith("head.")}

@@ -9,6 +9,7 @@ import timm
 import torch
 
 from supertml.training import ImageClassifier, PretrainedWeightsError, create_backbone
+from supertml.training.backbone import input_statistics
 
 
 def test_backbone_has_two_outputs() -> None:
@@ -56,6 +57,15 @@ def test_forward_normalises_uint8_images_on_three_channels() -> None:
     x = seen[0]
     assert x.shape == (2, 3, 16, 16)
     assert x.dtype == torch.float32
-    # White pixels: (1 - mean) / std of each ImageNet channel.
-    expected = (1 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225])
+    # White pixels: (1 - mean) / std of each channel of the network's own pretrained config
+    # (timm's test_resnet says 0.5 / 0.5; the study's networks ImageNet's, tested below).
+    cfg = model.backbone.pretrained_cfg
+    expected = (1 - torch.tensor(cfg["mean"])) / torch.tensor(cfg["std"])
+    assert cfg["mean"] == (0.5, 0.5, 0.5)
     assert torch.allclose(x[0, :, 0, 0], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("architecture", ["resnet34.tv_in1k", "legacy_seresnet50"])
+def test_the_studys_networks_are_normalised_with_imagenet_statistics(architecture: str) -> None:
+    network = create_backbone(architecture, pretrained=False, head="dense", dense_units=8)
+    assert input_statistics(network) == ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))

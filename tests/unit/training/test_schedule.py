@@ -9,10 +9,13 @@ import pytest
 import torch
 
 from supertml.training.schedule import (
+    BETA2,
     DIV,
     FINAL_DIV,
+    MOMENTUMS,
     StagedOneCycle,
     discriminative_rates,
+    one_cycle_beta1,
     one_cycle_lr,
 )
 
@@ -172,3 +175,35 @@ def test_staged_schedule_rejects_bad_stage_lengths(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         StagedOneCycle(frozen, unfrozen, 1e-3, [1e-3], frozenset())
+
+
+def test_beta1_cycles_against_the_rate_as_fastai() -> None:
+    betas = np.array([one_cycle_beta1(step, 200) for step in range(200)])
+    assert betas[0] == 0.95
+    assert int(np.argmin(betas)) == 50
+    assert betas[50] == pytest.approx(0.85, rel=1e-12)
+    assert np.all(np.diff(betas[:51]) < 0)
+    assert np.all(np.diff(betas[50:]) > 0)
+    assert betas[-1] == pytest.approx(0.95, abs=1e-4)
+    # Low beta1 where the rate is high: the two cycles mirror each other.
+    rates = curve(200)
+    assert int(np.argmax(rates)) == int(np.argmin(betas))
+    assert (BETA2, MOMENTUMS) == (0.99, (0.95, 0.85))
+
+
+def test_extra_cycles_are_one_cycle_phases_of_their_own() -> None:
+    # Run 8 in miniature: 4 frozen steps, 2 of all layers, then 4 more at other peaks.
+    schedule = StagedOneCycle(
+        frozen_steps=4, unfrozen_steps=2, frozen_peak=0.03, unfrozen_peaks=[1e-7, 1e-5],
+        frozen_trainable=frozenset({1}), later=[(4, [1e-6, 3e-4])],
+    )  # fmt: skip
+    assert schedule.total_steps == 10
+    assert [schedule.lr(0, s) for s in range(4)] == [0.0] * 4
+    assert schedule.lr(1, 1) == pytest.approx(0.03, rel=1e-12)  # warm-up of 4 steps peaks at 1
+    assert schedule.lr(1, 4) == pytest.approx(1e-5 / DIV, rel=1e-12)  # second phase starts
+    assert schedule.lr(0, 6) == pytest.approx(1e-6 / DIV, rel=1e-12)  # third phase starts
+    assert schedule.lr(1, 7) == pytest.approx(3e-4, rel=1e-12)  # and peaks a step later
+    # beta1 restarts at 0.95 with every phase.
+    assert [schedule.beta1(s) for s in (0, 4, 6)] == [0.95, 0.95, 0.95]
+    assert schedule.beta1(7) == pytest.approx(0.85, rel=1e-12)
+    assert schedule.lr(1, 50) == schedule.lr(1, 9)  # past the end: the last rate
