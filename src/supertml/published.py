@@ -241,7 +241,8 @@ class StudyConditions:
     the weights used; ``head``: "dense" (fastai's default head) or "concat_linear"
     (``lin_ftrs=[]``); ``frozen``: (epochs, rate) of the head-only stage, None for a single
     stage; ``phases``: the all-layers one-cycle phases in order; ``kept``: "last" or "best val
-    error"; ``min_pred``: None where the run was scored at ``fixed_cut``.
+    error"; ``min_pred``: None where the run was scored at ``fixed_cut``;
+    ``holdout_fraction``: the training share fastai held out to monitor (``valid_pct``).
     """
 
     row: str
@@ -261,6 +262,7 @@ class StudyConditions:
     augmentation: bool
     min_pred: float | None
     fixed_cut: float | None = None
+    holdout_fraction: float = 0.2  # fastai's valid_pct in every notebook
 
 
 _RESNET34: Final[str] = "resnet34.tv_in1k"
@@ -306,10 +308,8 @@ STUDY_CONDITIONS: Final[Mapping[str, StudyConditions]] = {
     )
 }  # fmt: skip
 
-#: What every notebook shared (REFERENCE.md section 5): the split, the events trained on, the
-#: numeric precision, text decimals.
+#: What every notebook shared (REFERENCE.md section 5): the split and the numeric precision.
 STUDY_COMMON: Final[Mapping[str, str]] = {
     "split": "stratified on label x PRI_jet_num, seed 1337",  # LUMIN's -f PRI_jet_num
-    "events trained on": "160k (fastai's valid_pct=0.2 inside the 200k training part)",
     "precision": "fp32",
 }

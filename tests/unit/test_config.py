@@ -43,6 +43,7 @@ def test_defaults_are_filled_in_nested_named_entries() -> None:
         "lr_find": False,
         "lr_find_steps": 100,
         "signal_copies": 1,
+        "holdout_fraction": 0.0,
         "loss_weights": "none",
         "brightness": 0.0,
         "contrast": 0.0,

@@ -62,6 +62,10 @@ def test_each_run_is_configured_as_its_notebook_ran(config: dict[str, object], r
         assert by_setting["min_pred"].ours == min_pred
     else:  # DL: scored at the fixed cut 0.5 (REFERENCE.md section 4)
         assert by_setting["fixed cut"].ours == "0.5"
+    # fastai's valid_pct=0.2: 160k of the 200k training events trained on.
+    assert (
+        by_setting["monitored on"].ours == "0.2 of the training events, held out (fastai valid_pct)"
+    )
     different = {c.setting for c in by_setting.values() if not c.same}
     # Runs 1 and 2 drew Pillow's bitmap font and Arial 13: not drawn here yet (named).
     assert different == ({"font"} if row in ("1", "2") else set())
@@ -86,7 +90,7 @@ def test_the_split_is_the_studys_and_the_remaining_differences_are_named(
     common = {c.setting: c for c in common_conditions(config)}
     assert common["split"].same
     assert common["split"].ours == "stratified on label x PRI_jet_num, seed 1337"
-    assert {s for s, c in common.items() if not c.same} == {"events trained on", "precision"}
+    assert {s for s, c in common.items() if not c.same} == {"precision"}
     table = conditions_markdown(config)
-    assert "| 9 | 9_senet154 | run9_text224_senet154 | 13 of 13 |" in table
+    assert "| 9 | 9_senet154 | run9_text224_senet154 | 14 of 14 |" in table
     assert "| font | Pillow bitmap | FreeMonoBold 13 | not drawn yet" in table

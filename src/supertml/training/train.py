@@ -68,11 +68,13 @@ class TrainSettings:
     (``epochs`` and a ``learning_rate`` or an ``lr_slice``) as one more one-cycle phase.
     ``lr_find``: replace ``learning_rate`` by the suggestion of a range test of
     ``lr_find_steps`` batches.
-    ``signal_copies`` / ``loss_weights``: class balancing (see
-    :mod:`supertml.training.data`). ``brightness`` / ``contrast``: train-time intensity
-    augmentation; ``tta``: augmented copies averaged at prediction. ``monitor``: the metric
-    that picks the saved epoch (:data:`supertml.training.callbacks.MONITORS`). ``compile``:
-    ``torch.compile`` the network. ``devices``: GPUs (or CPU processes) of DDP training.
+    ``signal_copies`` / ``loss_weights``: class balancing; ``holdout_fraction``: the share of
+    the training events held out to monitor training instead of the validation cache (fastai's
+    ``valid_pct``; see :mod:`supertml.training.data`). ``brightness`` / ``contrast``:
+    train-time intensity augmentation; ``tta``: augmented copies averaged at prediction.
+    ``monitor``: the metric that picks the saved epoch
+    (:data:`supertml.training.callbacks.MONITORS`). ``compile``: ``torch.compile`` the network.
+    ``devices``: GPUs (or CPU processes) of DDP training.
     """
 
     architecture: str
@@ -103,6 +105,7 @@ class TrainSettings:
     b_reg: float = 10.0
     lr_slice: Sequence[float] | None = None
     extra_cycles: Sequence[Mapping[str, Any]] | None = None
+    holdout_fraction: float = 0.0
 
     @property
     def total_epochs(self) -> int:
@@ -289,6 +292,7 @@ def train_classifier(
         settings.seed,
         signal_copies=settings.signal_copies,
         loss_weights=settings.loss_weights,
+        holdout_fraction=settings.holdout_fraction,
     )
     resolved = settings
     if settings.lr_find:

@@ -12,6 +12,7 @@ from supertml.encoding import read_image_cache
 from supertml.training.data import (
     EpochShuffledBatches,
     ImageCacheDataModule,
+    holdout_split,
     loss_weights,
     training_index,
 )
@@ -143,3 +144,50 @@ def test_data_module_rejects_bad_recipe_options(caches: dict[str, Path]) -> None
         ImageCacheDataModule(caches["train"], caches["val"], 16, 0, loss_weights="bad")
     with pytest.raises(ValueError, match="signal_copies must be >= 1"):
         ImageCacheDataModule(caches["train"], caches["val"], 16, 0, signal_copies=0)
+
+
+def _events_of(loader: torch.utils.data.DataLoader, reference: np.ndarray) -> list[int]:
+    seen: list[int] = []
+    for images, _, _ in loader:
+        seen += identify(images, reference)
+    return seen
+
+
+def test_a_holdout_monitors_training_on_events_it_never_trains_on(
+    caches: dict[str, Path],
+) -> None:
+    # fastai's valid_pct=0.2: 96 training events -> 77 trained on, 19 held out to monitor.
+    cache = read_image_cache(caches["train"])
+    assert cache.images is not None
+    data = ImageCacheDataModule(caches["train"], caches["val"], batch_size=7, seed=4,
+                                device="cpu", holdout_fraction=0.2)  # fmt: skip
+    data.setup("fit")
+    loader = data.train_dataloader()
+    loader.sampler.set_epoch(0)  # type: ignore[attr-defined]
+    trained = set(_events_of(loader, cache.images))
+    monitored = _events_of(data.val_dataloader(), cache.images)
+    assert len(monitored) == 19
+    assert len(set(monitored)) == 19
+    assert not trained & set(monitored)
+    assert len(trained) == 77  # batches of 7 divide 77: nothing dropped
+    # The monitor's weights keep the cache's luminosity: scaled by 96 / 19.
+    weights = torch.cat([w for _, _, w in data.val_dataloader()]).numpy()
+    np.testing.assert_allclose(weights, cache.weight[sorted(monitored)] * 96 / 19, rtol=1e-6)
+    # The same seed holds out the same events; another seed others.
+    for first, again in zip(holdout_split(96, 0.2, 4), holdout_split(96, 0.2, 4), strict=True):
+        np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(holdout_split(96, 0.2, 4)[1], holdout_split(96, 0.2, 5)[1])
+
+
+def test_without_a_holdout_the_validation_cache_monitors(caches: dict[str, Path]) -> None:
+    val = read_image_cache(caches["val"])
+    data = ImageCacheDataModule(caches["train"], caches["val"], 16, 0, device="cpu")
+    data.setup("fit")
+    labels = torch.cat([y for _, y, _ in data.val_dataloader()]).numpy()
+    np.testing.assert_array_equal(labels, val.label)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 0.001])
+def test_a_holdout_must_leave_both_sides(fraction: float) -> None:
+    with pytest.raises(ValueError, match="holdout_fraction"):
+        holdout_split(96, fraction, 0)
