@@ -35,8 +35,8 @@ __all__ = [
 
 #: Why a setting still differs where this project cannot (yet) do what the study did.
 KNOWN_GAPS: Final[Mapping[str, str]] = {
-    "font": "not drawn yet: Pillow's bitmap font and Arial (Liberation Sans) are proportional "
-    "fonts, and the text encoder composes monospace glyphs; FreeMonoBold 13 instead",
+    "font": "Arial is not free to ship; Liberation Sans has its metrics (same advances, so the "
+    "same text extents) but its own glyph shapes",
     "split": "split.stratify of the config (label_and_jet_num is the study's)",
     "precision": "bf16 autocast on a GPU for speed (fp32 on a CPU)",
 }
@@ -115,8 +115,16 @@ def _font_text(encoding: Mapping[str, Any]) -> str | None:
     if encoding["kind"] != "text":
         return None
     path = encoding.get("font_path")
-    name = "FreeMonoBold" if not path else str(path).rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return f"{name} {encoding['font_size']}"
+    if path:
+        return f"{str(path).rsplit('/', 1)[-1].rsplit('.', 1)[0]} {encoding['font_size']}"
+    font = encoding.get("font", "FreeMonoBold")
+    if font == "pillow_bitmap":
+        return "Pillow bitmap"
+    return f"{_FONT_NAMES.get(font, font)} {encoding['font_size']}"
+
+
+#: How the conditions table names the bundled fonts.
+_FONT_NAMES: Final[Mapping[str, str]] = {"LiberationSans": "Liberation Sans"}
 
 
 def _ordering_text(ordering: Mapping[str, Any]) -> str:

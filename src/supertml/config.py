@@ -33,6 +33,7 @@ ENCODING_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
         "font_size": 13,
         "decimals": 3,
         "n_cols": 2,
+        "font": "FreeMonoBold",
         "font_path": None,
         "min_font_size": None,
         "undefined_text": None,

@@ -139,7 +139,8 @@ def test_kind_defaults_are_filled_per_kind() -> None:
     resolved = validate_config(config)
     assert resolved["encodings"]["t"] == {
         "kind": "text", "size": 224, "font_size": 13, "decimals": 3, "n_cols": 2,
-        "font_path": None, "min_font_size": None, "undefined_text": None,
+        "font": "FreeMonoBold", "font_path": None, "min_font_size": None,
+        "undefined_text": None,
     }  # fmt: skip
     assert resolved["encodings"]["p"] == {"kind": "pixels", "size": 56, "layout": "squares"}
     assert resolved["orderings"]["r"] == {"kind": "random", "seed": 0}

@@ -16,14 +16,19 @@ import importlib.resources
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
+    "BITMAP_FONT",
+    "BUNDLED_FONTS",
     "GlyphBank",
     "GroupTables",
+    "NotComposableError",
+    "bundled_font_path",
     "default_font_path",
     "glyph_bank",
     "group_tables",
@@ -54,13 +59,43 @@ def over(
     np.add(low, ((tmp >> 8) + tmp) >> 8, out=out, casting="unsafe")
 
 
+#: The ``font_path`` that names Pillow's built-in bitmap font: what ``ImageDraw.text`` drew
+#: without a font in 2019 (the study's run 1); today's Pillow draws a FreeType font instead
+#: unless this one is loaded explicitly. It has one size (about 11 px); ``font_size`` is moot.
+BITMAP_FONT: Final[str] = "pillow:bitmap"
+
+#: The fonts shipped in ``supertml/fonts`` by the ``font`` names of a text encoding.
+BUNDLED_FONTS: Final[dict[str, str]] = {
+    "FreeMonoBold": "FreeMonoBold.ttf",  # the study's (runs 9, DL)
+    "LiberationSans": "LiberationSans-Regular.ttf",  # Arial's metrics (run 2), SIL OFL
+}
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+class NotComposableError(ValueError):
+    """A font whose strings are not their glyphs side by side (proportional, kerned, or
+    Pillow's bitmap font): its images are drawn by Pillow itself, string by string."""
+
+
 def default_font_path() -> str:
     """Path of the packaged FreeMonoBold.ttf, the study's font (REFERENCE.md section 5)."""
-    return str(importlib.resources.files("supertml") / "fonts" / "FreeMonoBold.ttf")
+    return bundled_font_path("FreeMonoBold")
 
 
-def load_font(font_path: str | None, font_size: int) -> ImageFont.FreeTypeFont:
-    """Open a TrueType font; ``None`` means the packaged FreeMonoBold.
+def bundled_font_path(name: str) -> str:
+    """Path of a font shipped with the package (:data:`BUNDLED_FONTS`), or
+    :data:`BITMAP_FONT` for ``pillow_bitmap``."""
+    if name == "pillow_bitmap":
+        return BITMAP_FONT
+    if name not in BUNDLED_FONTS:
+        raise ValueError(f"unknown font {name!r}; choose pillow_bitmap or {sorted(BUNDLED_FONTS)}")
+    return str(importlib.resources.files("supertml") / "fonts" / BUNDLED_FONTS[name])
+
+
+def load_font(font_path: str | None, font_size: int) -> Font:
+    """Open a TrueType font, or Pillow's bitmap font for :data:`BITMAP_FONT`; ``None`` means
+    the packaged FreeMonoBold.
 
     Raises
     ------
@@ -70,6 +105,8 @@ def load_font(font_path: str | None, font_size: int) -> ImageFont.FreeTypeFont:
     path = default_font_path() if font_path is None else font_path
     if font_size < 1:
         raise ValueError(f"font size must be >= 1, got {font_size}")
+    if path == BITMAP_FONT:
+        return ImageFont.load_default_imagefont()
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: font file not found")
     try:
@@ -130,9 +167,9 @@ def _check_composition(
         for k in range(1, n_positions):
             over(composed, renders[k, slots[k]], out=composed)
         if not np.array_equal(composed, np.asarray(canvas)):
-            raise ValueError(
-                f"{path}: drawing {text!r} is not the composition of its glyphs; text images "
-                "need a monospace font without kerning"
+            raise NotComposableError(
+                f"{path}: drawing {text!r} is not the composition of its glyphs (a "
+                "proportional or kerned font): its text images are drawn by Pillow itself"
             )
 
 
@@ -148,6 +185,8 @@ def glyph_bank(font_path: str | None, font_size: int, n_positions: int, charset:
         raise ValueError(f"charset must be printable ASCII, got {charset!r}")
     path = default_font_path() if font_path is None else font_path
     font = load_font(path, font_size)
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        raise NotComposableError(f"{path}: a bitmap font is drawn by Pillow itself")
     # A margin of one em on every side holds glyphs that overhang the pen position.
     pad = 2 * font_size
     width = 2 * pad + int(np.ceil(font.getlength(" " * (n_positions + 1))))

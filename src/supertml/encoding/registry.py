@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from supertml.encoding.glyphs import load_font
+from supertml.encoding.glyphs import bundled_font_path, load_font
 from supertml.encoding.pixels import BlockLayout, block_layout, encode_pixels
 from supertml.encoding.text import (
     TextLayout,
@@ -89,8 +89,10 @@ def make_encoder(spec: Mapping[str, Any], features: Sequence[str]) -> Encoder:
         return Encoder(spec=spec, features=order, reads="scaled", layout=layout)
     if kind == "text":
         # .get: entries resolved before undefined_text existed print undefined values as zero.
+        # .get: entries resolved before the font key existed drew FreeMonoBold.
+        font_path = spec["font_path"] or bundled_font_path(spec.get("font", "FreeMonoBold"))
         style = TextStyle(
-            font_path=spec["font_path"],
+            font_path=font_path,
             font_size=spec["font_size"],
             decimals=spec["decimals"],
             undefined_text=spec.get("undefined_text"),

@@ -99,6 +99,8 @@ def experiment_summaries(
                                   "study_row": rows.get(name)}  # fmt: skip
         for subset in TEST_SUBSETS:
             seeds = summarise_seeds([float(r[f"{subset}_ams"]) for r in runs])
+            if all(f"{subset}_ams_br0" in r for r in runs):
+                fields[f"{subset}_br0"] = float(np.mean([r[f"{subset}_ams_br0"] for r in runs]))
             fields |= {
                 subset: seeds.mean,
                 f"{subset}_seed_std": seeds.std,

@@ -56,6 +56,8 @@ class ExperimentResult:
     experiment, anything else (``"gradient_boosted_trees"``, ...) for a tabular baseline.
     ``private_seed_std``: the sample std over seeds (NaN with one seed), for the baseline
     comparison. ``study_row`` names the :data:`STUDY_RESULTS` row it reproduces, if any.
+    ``public_br0``/``private_br0``: the mean test AMS at the same cut with the study's b_r = 0
+    (NaN if not given), quoted beside the study's row.
     """
 
     experiment: str
@@ -67,6 +69,8 @@ class ExperimentResult:
     public_interval: RunInterval | None = None
     private_interval: RunInterval | None = None
     private_seed_std: float = math.nan
+    public_br0: float = math.nan
+    private_br0: float = math.nan
 
     def __post_init__(self) -> None:
         where = f"experiment {self.experiment!r}"
@@ -115,6 +119,8 @@ class ExperimentResult:
             public_interval=intervals["public"],
             private_interval=intervals["private"],
             private_seed_std=_optional(record.get("private_seed_std")) or math.nan,
+            public_br0=_optional(record.get("public_br0")) or math.nan,
+            private_br0=_optional(record.get("private_br0")) or math.nan,
         )
 
 
@@ -229,6 +235,12 @@ def _our_note(r: ExperimentResult, comparable: bool) -> str:
     if r.study_row is not None:
         study = STUDY_BY_ROW[r.study_row]
         note += f"; private {r.private - study.private:+.3f} vs study row {study.row}"
+        if math.isfinite(r.private_br0):
+            # The study's own test scores used b_r = 0 (REFERENCE.md section 5).
+            note += (
+                f"; with the study's b_r = 0: {r.public_br0:.3f} / {r.private_br0:.3f} "
+                f"(study {study.public:.3f} / {study.private:.3f})"
+            )
     if comparable and r.private_interval is not None:
         chance = r.private_interval.probability_at_least(PAPER_CLAIM_AMS)
         note += (

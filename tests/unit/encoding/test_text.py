@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from supertml.encoding.glyphs import default_font_path, glyph_bank, group_tables, over
+from supertml.encoding.glyphs import (
+    BITMAP_FONT,
+    NotComposableError,
+    bundled_font_path,
+    default_font_path,
+    glyph_bank,
+    group_tables,
+    over,
+)
 from supertml.encoding.text import (
     MAX_DECIMALS,
     TextLayout,
@@ -357,11 +365,17 @@ def test_explicit_font_path_gives_the_same_images() -> None:
     )
 
 
-def test_proportional_font_is_refused() -> None:
+def test_a_proportional_font_has_no_glyph_bank_and_is_drawn_by_pillow() -> None:
     # matplotlib (a dependency) ships DejaVu Sans, whose digits are not all one width.
     proportional = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
-    with pytest.raises(ValueError, match="monospace font without kerning"):
+    with pytest.raises(NotComposableError, match="not the composition of its glyphs"):
         glyph_bank(proportional, 13, 9, "-.0123456789")
+    values = _real_like_events(4, seed=5)
+    layout = equal_font_layout(N_FEATURES, 224)
+    np.testing.assert_array_equal(
+        encode_text(values, NAMES, layout, TextStyle(font_path=proportional)),
+        _pillow_images(_fstrings(values, 3, "0.000"), layout, font_path=proportional),
+    )
 
 
 def test_no_events_gives_an_empty_stack() -> None:
@@ -413,3 +427,45 @@ def test_missing_font_file_is_named(tmp_path: Path) -> None:
 def test_bad_style_is_rejected(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TextStyle(**kwargs)  # type: ignore[arg-type]
+
+
+# --- the study's other fonts: Pillow's bitmap font (run 1), Arial's metrics (run 2) ---------
+
+
+def test_pillows_bitmap_font_draws_exactly_as_pillow_without_a_font() -> None:
+    # Run 1 called ImageDraw.text with no font: in 2019's Pillow that was the bitmap font,
+    # which today's Pillow loads only on request (load_default() gives a FreeType font now).
+    values = _real_like_events(12, seed=21)
+    layout = equal_font_layout(N_FEATURES, 224, font_size=13)
+    got = encode_text(values, NAMES, layout, TextStyle(font_path=BITMAP_FONT))
+    bitmap = ImageFont.load_default_imagefont()
+    assert not isinstance(bitmap, ImageFont.FreeTypeFont)
+    strings = _fstrings(values, 3, "0.000")
+    for event, row in enumerate(strings):
+        image = Image.new("L", (224, 224), 0)
+        draw = ImageDraw.Draw(image)
+        for (x, y), text in zip(layout.positions, row, strict=True):
+            draw.text((x, y), str(text), fill=255, font=bitmap)
+        np.testing.assert_array_equal(got[event], np.asarray(image))
+    # And it is not the FreeType default: the two fonts draw different pixels.
+    assert not np.array_equal(got, encode_text(values, NAMES, layout, TextStyle()))
+
+
+def test_liberation_sans_is_proportional_and_drawn_exactly_as_pillow() -> None:
+    path = bundled_font_path("LiberationSans")
+    with pytest.raises(NotComposableError, match="proportional or kerned"):
+        glyph_bank(path, 13, 20, "-.0123456789")
+    values = _real_like_events(12, seed=22)
+    layout = equal_font_layout(N_FEATURES, 224, font_size=13)
+    got = encode_text(values, NAMES, layout, TextStyle(font_path=path))
+    expected = _pillow_images(_fstrings(values, 3, "0.000"), layout, font_path=path)
+    np.testing.assert_array_equal(got, expected)
+    # Arial's metrics: the digit advance of Liberation Sans 13 is Arial's 7.23 px (0.556 em).
+    font = ImageFont.truetype(path, 13)
+    assert font.getlength("0") == pytest.approx(0.556 * 13, abs=0.01)
+    assert font.getlength(".") != font.getlength("0")  # proportional
+
+
+def test_unknown_bundled_font_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown font 'Arial'"):
+        bundled_font_path("Arial")

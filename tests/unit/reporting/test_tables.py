@@ -132,3 +132,15 @@ def test_intervals_table_lists_every_interval(
     assert private["lower_95"].item() == boot["intervals"][1]["lower"]
     assert (table["lower_68"] <= table["upper_68"]).all()
     assert (table["lower_95"] <= table["lower_68"]).all()
+
+
+def test_the_studys_b_r_0_scores_are_averaged_over_seeds() -> None:
+    scores = [
+        {**hand_score("cnn_a", s, 3.1, 3.3), "public_ams_br0": 3.0 + s, "private_ams_br0": 4.0}
+        for s in range(2)
+    ]
+    analyses = {("cnn_a", s): hand_analysis("cnn_a", s, 0.7) for s in range(2)}
+    (result,) = experiment_summaries(scores, analyses)
+    assert (result.public_br0, result.private_br0) == (3.5, 4.0)
+    (plain,) = experiment_summaries([hand_score("cnn_a", 0, 3.1, 3.3)], analyses)
+    assert math.isnan(plain.private_br0)

@@ -230,3 +230,15 @@ def test_experiment_results_from_summary() -> None:
     assert g.private_interval is None
     with pytest.raises(ValueError, match="several kinds"):
         experiment_results(summary.assign(kind=["cnn", "gbt", "cnn", "gbt"]))
+
+
+def test_a_study_rows_neighbour_quotes_the_studys_b_r_0_score() -> None:
+    ours = ExperimentResult.from_mapping({
+        "experiment": "pix56", "kind": "cnn", "public": 3.30, "private": 3.41, "n_seeds": 1,
+        "study_row": "7", "public_br0": 3.304, "private_br0": 3.414,
+    })  # fmt: skip
+    (row,) = [r for r in verdict_rows([ours]) if r["source"] == "this run"]
+    assert "with the study's b_r = 0: 3.304 / 3.414 (study 3.303 / 3.409)" in row["note"]
+    plain = replace(ours, study_row=None)
+    (row,) = [r for r in verdict_rows([plain]) if r["source"] == "this run"]
+    assert "b_r = 0" not in row["note"]
