@@ -67,6 +67,16 @@ class Grid:
         names = list(self.experiments) if cnn_only else self.runs
         return [f"{name}/seed_{seed}" for name in names for seed in self.seeds]
 
+    def record_files(self) -> list[str]:
+        """Each run's training record (``train_config.json`` of a CNN, ``baseline_info.json``
+        of a baseline), with its provenance, in :meth:`run_files` order."""
+        return [
+            f"{self.results}/runs/{name}/seed_{seed}/"
+            + ("train_config.json" if name in self.experiments else "baseline_info.json")
+            for name in self.runs
+            for seed in self.seeds
+        ]
+
     def metrics_files(self) -> list[str]:
         """``metrics.csv`` of every CNN run, in the order of ``run_labels(cnn_only=True)``."""
         return self.run_files("runs", "/metrics.csv", cnn_only=True)

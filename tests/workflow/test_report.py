@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.workflow.helpers import run_snakemake, tiny_config
+from supertml.runinfo import repository_commit
+from tests.workflow.helpers import REPO, run_snakemake, tiny_config
 
 pytestmark = pytest.mark.workflow
 
@@ -56,7 +57,13 @@ def test_verdict_holds_every_experiment_with_an_uncertainty(reported_run: Path) 
     page = (results / "verdict.md").read_text()
     assert "**Verdict.** " in page
     assert "NOT comparable" in page  # the tiny run's test set is a pseudo test set
-    assert (results / "verdict.html").read_text().count("<table>") == 6
+    # verdict, 2a, 2b, 2c, intervals, runs, and what produced each run
+    assert (results / "verdict.html").read_text().count("<table>") == 7
+    produced = page[page.index("## 5. What produced each run") :]
+    commit = repository_commit(REPO)
+    for run in ("pixels12_tiny/seed_0", "gbt/seed_0"):
+        (row,) = [line for line in produced.splitlines() if line.startswith(f"| {run} |")]
+        assert row.split(" | ")[1].startswith(commit[:12])
     analyses = pd.read_csv(results / "analyses.csv")
     assert set(analyses["experiment"]) == set(RUNS)
     assert analyses["value"].notna().all()

@@ -89,6 +89,7 @@ rule write_verdict:
         scores=GRID.run_files("scores"),
         analyses=GRID.run_files("analyses"),
         intervals=GRID.run_files("intervals"),
+        records=GRID.record_files(),
         splits=f"{RESULTS}/splits/summary.json",
     output:
         markdown=f"{RESULTS}/verdict.md",

@@ -17,4 +17,5 @@ with logged_step(snakemake.log[0]):
         intervals_csv=snakemake.output.intervals,
         study_rows=snakemake.params.study_rows,
         conditions=snakemake.params.conditions,
+        record_paths=snakemake.input.records,
     )

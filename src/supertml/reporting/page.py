@@ -246,6 +246,42 @@ def _runs_section(scores: pd.DataFrame, analyses: Mapping[tuple[str, int], Recor
     return lines + _md_table(header, rows)
 
 
+#: A run's provenance as the page shows it: its label and the record's ``provenance``.
+RunProvenance = tuple[str, Record | None]
+
+
+def _provenance_section(runs: Sequence[RunProvenance]) -> list[str]:
+    """Per run its commit, host, device, CUDA and SLURM job, and a library set shared by runs."""
+    lines = [
+        "## 5. What produced each run",
+        "",
+        "Recorded by each training job (`supertml.runinfo`): the repository commit "
+        "(`+dirty`: tracked files differed from it), host, device, CUDA / cuDNN, SLURM job, and "
+        "the versions of the libraries that shape the numbers (one set per distinct combination).",
+        "",
+    ]
+    sets: dict[str, str] = {}
+    rows = []
+    for label, record in runs:
+        if record is None:
+            rows.append([label, "not recorded (trained before runs kept their provenance)"]
+                        + ["-"] * 5)  # fmt: skip
+            continue
+        libraries = ", ".join(f"{k} {v}" for k, v in record["libraries"].items())
+        name = sets.setdefault(libraries, chr(ord("A") + len(sets)))
+        commit = str(record["commit"])
+        if len(commit.removesuffix("+dirty")) == 40:  # a git hash: its first 12 digits
+            commit = commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+        cuda = "-" if record["cuda"] is None else f"{record['cuda']} / {record['cudnn'] or '-'}"
+        rows.append([label, commit,
+                     str(record["host"]), str(record["device"]), cuda,
+                     str(record["slurm_job_id"] or "-"), name])  # fmt: skip
+    header = ["run", "commit", "host", "device", "CUDA / cuDNN", "SLURM job", "libraries"]
+    lines += _md_table(header, rows)
+    lines += [f"Library set {name}: {libraries}." for libraries, name in sets.items()]
+    return [*lines, ""]
+
+
 def report_markdown(
     dataset: str,
     results: Sequence[ExperimentResult],
@@ -258,13 +294,15 @@ def report_markdown(
     b_reg: Sequence[float],
     comparable: bool = True,
     conditions: str | None = None,
+    provenance: Sequence[RunProvenance] = (),
 ) -> str:
     """The verdict page: claim vs study vs this run, the analyses, the intervals, every run.
 
     ``b_reg``: the regularisation term(s) the runs were scored with (from their score files);
     ``comparable``: whether the data allow a judgement against the claim
     (:func:`comparable_with_claim`); ``conditions``: the study's conditions beside ours
-    (Markdown), shown as section 1a when given.
+    (Markdown), shown as section 1a when given; ``provenance``: per run its label and recorded
+    provenance (None if its record has none), shown as section 5.
     """
     lines = [
         f"# Does SuperTML reach AMS {PAPER_CLAIM_AMS:.3f}? Verdict for data set `{dataset}`",
@@ -294,4 +332,6 @@ def report_markdown(
     lines += _analysis_sections(analyses)
     lines += _interval_section(intervals)
     lines += _runs_section(scores, analysis_records)
+    if provenance:
+        lines += _provenance_section(provenance)
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from supertml.io import write_json, write_table
+from supertml.runinfo import run_provenance
 from supertml.steps.data import read_features, read_frames
 
 __all__ = ["train_baseline"]
@@ -26,7 +27,9 @@ def train_baseline(
     info_path: str | Path,
     threads: int = 1,
 ) -> None:
-    """Fit a tabular baseline on the prepared training split and score the other subsets."""
+    """Fit a tabular baseline on the prepared training split and score the other subsets; its
+    record (``info_path``) holds what the fit reported and the run's provenance
+    (:func:`supertml.runinfo.run_provenance`)."""
     from supertml.baselines.registry import fit_predict_baseline  # noqa: PLC0415 (scikit-learn)
 
     kind = baseline["kind"]
@@ -41,4 +44,4 @@ def train_baseline(
         threads=threads,
     )
     write_table(output, predictions)
-    write_json(info_path, {"kind": kind, **info})
+    write_json(info_path, {"kind": kind, **info, "provenance": run_provenance()})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -102,6 +103,14 @@ def plot_fold_distributions(
     figures.plot_fold_distributions(pooled_fold_values(analysis_paths), output, title=title)
 
 
+def _run_provenance(path: str | Path) -> tuple[str, dict[str, Any] | None]:
+    """``(<run>/seed_<seed>, provenance or None)`` of one training record."""
+    record = Path(path)
+    label = f"{record.parent.parent.name}/{record.parent.name}"
+    provenance = read_json(record).get("provenance")
+    return label, provenance
+
+
 def write_verdict(
     score_paths: Sequence[str | Path],
     analysis_paths: Sequence[str | Path],
@@ -116,11 +125,14 @@ def write_verdict(
     intervals_csv: str | Path,
     study_rows: Mapping[str, str] | None = None,
     conditions: str | None = None,
+    record_paths: Sequence[str | Path] = (),
 ) -> str:
     """Write the verdict page (Markdown and HTML) and its three tables as CSV; return the page.
 
     ``conditions``: the study's conditions beside the config's, as Markdown
     (:func:`supertml.conditions.conditions_markdown`), shown under the comparison table.
+    ``record_paths``: each run's training record (``.../runs/<run>/seed_<seed>/<file>.json``),
+    whose ``provenance`` the page lists per run.
 
     ``verdict_csv``: the claim-vs-study-vs-this-run rows
     (:func:`~supertml.reporting.verdict.verdict_rows`); ``analyses_csv`` and ``intervals_csv``:
@@ -154,6 +166,7 @@ def write_verdict(
         b_reg=setting_values(score_records, "b_reg"),
         comparable=comparable,
         conditions=conditions,
+        provenance=[_run_provenance(path) for path in record_paths],
     )
     with atomic_path(markdown_path) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -33,6 +33,7 @@ from supertml.cluster.environment import (
     no_slurm_probe_warning,
 )
 from supertml.io import atomic_path, write_json
+from supertml.runinfo import run_provenance
 from supertml.training.callbacks import (
     BestCheckpoint,
     EpochMetricsWriter,
@@ -344,6 +345,7 @@ def train_classifier(
         "devices": settings.devices,
         "precision": _trainer_precision(),
         "slurm_job_id": slurm_job.job_id if slurm_job is not None else None,
+        "provenance": run_provenance(),
     }
     write_json(out / "train_config.json", run_config)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)

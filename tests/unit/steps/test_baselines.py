@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sklearn
 
 from supertml.baselines.registry import BASELINE_KINDS, fit_predict_baseline
 from supertml.config import BASELINE_DEFAULTS
@@ -49,4 +50,6 @@ def test_train_baseline_writes_predictions_and_its_record(
     )  # fmt: skip
     frame = read_predictions(output)
     assert set(frame["subset"]) == {"val", "public", "private"}
-    assert json.loads(info.read_text())["kind"] == baseline["kind"]
+    record = json.loads(info.read_text())
+    assert record["kind"] == baseline["kind"]
+    assert record["provenance"]["libraries"]["scikit-learn"] == sklearn.__version__

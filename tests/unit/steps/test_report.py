@@ -148,3 +148,37 @@ def test_figure_steps_pass_the_run_cut_and_pooled_folds(
                              title="curves")  # fmt: skip
     with pytest.raises(ValueError, match="given twice"):
         plot_fold_distributions([paths[0], paths[0]], output=tmp_path / "g.png", title="folds")
+
+
+def test_the_verdict_lists_what_produced_each_run(tmp_path: Path) -> None:
+    frame = predictions(30)
+    run_dir = tmp_path / "runs" / "cnn_a" / "seed_0"
+    write_table(run_dir / "predictions.parquet", frame)
+    write_json(run_dir / "score.json", score_record(frame, "cnn_a", 0))
+    write_json(run_dir / "analysis.json", analysis_record(frame, "cnn_a", 0))
+    bootstrap_analyses(run_dir / "predictions.parquet", run_dir / "analysis.json",
+                       output=run_dir / "intervals.json")  # fmt: skip
+    provenance = {
+        "libraries": {"torch": "2.14.1", "timm": "1.0.31"}, "python": "3.11.7",
+        "cuda": "13.0", "cudnn": 91002, "device": "NVIDIA H200",
+        "commit": "0123456789abcdef0123456789abcdef01234567+dirty",
+        "host": "gpu07", "slurm_job_id": "77",
+    }  # fmt: skip
+    write_json(run_dir / "train_config.json", {"provenance": provenance})
+    old = tmp_path / "runs" / "gbt" / "seed_0" / "baseline_info.json"
+    write_json(old, {"kind": "gradient_boosted_trees"})  # written before provenance was kept
+    write_json(tmp_path / "splits.json", SAMPLE_SPLITS)
+    out = tmp_path / "out"
+    page = write_verdict(
+        [run_dir / "score.json"], [run_dir / "analysis.json"], [run_dir / "intervals.json"],
+        tmp_path / "splits.json", dataset="sample", markdown_path=out / "v.md",
+        html_path=out / "v.html", verdict_csv=out / "v.csv", analyses_csv=out / "a.csv",
+        intervals_csv=out / "i.csv", record_paths=[run_dir / "train_config.json", old],
+    )  # fmt: skip
+    section = page[page.index("## 5. What produced each run") :]
+    assert (
+        "| cnn_a/seed_0 | 0123456789ab+dirty | gpu07 | NVIDIA H200 | 13.0 / 91002 | 77 | A |"
+        in section
+    )
+    assert "Library set A: timm 1.0.31, torch 2.14.1." in section  # as the record stores them
+    assert "| gbt/seed_0 | not recorded (trained before runs kept their provenance) |" in section

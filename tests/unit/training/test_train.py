@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from supertml.encoding import read_image_cache
 from supertml.metrics import validate_predictions
@@ -62,6 +63,11 @@ def test_outputs_are_written(first_run: tuple[Path, pd.DataFrame]) -> None:
     # monitor "last": the final epoch is the model.
     assert config["selected_epoch"] == 1
     assert config["learning_rate_used"] == SETTINGS.learning_rate
+    # What produced it: torch was imported, so the device is asked of it (a CPU here).
+    provenance = config["provenance"]
+    assert provenance["libraries"]["torch"] == torch.__version__.split("+")[0]
+    assert provenance["device"].startswith("CPU")
+    assert provenance["cuda"] == torch.version.cuda
 
 
 def test_predictions_follow_the_contract(
