@@ -77,6 +77,10 @@ class Grid:
             for seed in self.seeds
         ]
 
+    def prediction_files(self) -> list[str]:
+        """``predictions.parquet`` of every run, in the order of :meth:`run_labels`."""
+        return self.run_files("runs", "/predictions.parquet")
+
     def metrics_files(self) -> list[str]:
         """``metrics.csv`` of every CNN run, in the order of ``run_labels(cnn_only=True)``."""
         return self.run_files("runs", "/metrics.csv", cnn_only=True)
@@ -107,6 +111,8 @@ class Grid:
         return [
             *self.figure_files(),
             *curves,
+            f"{self.results}/figures/roc.png",
+            f"{self.results}/figures/ams_vs_efficiency.png",
             f"{self.results}/figures/fold_distributions.png",
             *(f"{self.results}/{name}" for name in pages),
         ]

@@ -178,7 +178,7 @@ def test_the_worked_example_of_config_readme_adds_only_its_own_jobs(finished_run
     per_run = ("train_model", "predict_model", "score_predictions", "analyse_predictions",
                "bootstrap_analyses", "plot_run", "plot_panel")  # fmt: skip
     gathering = ("summarise_scores", "plot_training_curves", "plot_fold_distributions",
-                 "write_verdict")  # fmt: skip
+                 "plot_efficiency", "write_verdict")  # fmt: skip
     assert counts == {
         "encode_images": 4,
         **dict.fromkeys(per_run, 1),

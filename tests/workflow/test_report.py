@@ -30,7 +30,8 @@ def reported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_figure_is_written(reported_run: Path) -> None:
     figures = reported_run / "results/tiny/figures"
-    expected = [figures / "training_curves.png", figures / "fold_distributions.png"]
+    expected = [figures / "training_curves.png", figures / "fold_distributions.png",
+                figures / "roc.png", figures / "ams_vs_efficiency.png"]  # fmt: skip
     expected += [
         figures / run / "seed_0" / f"{name}.png"
         for run in RUNS

@@ -84,6 +84,38 @@ rule plot_fold_distributions:
         "../scripts/plot_fold_distributions.py"
 
 
+rule plot_efficiency:
+    input:
+        GRID.prediction_files(),
+    output:
+        roc=report(
+            f"{RESULTS}/figures/roc.png",
+            caption="../report/roc.rst",
+            category="Runs",
+            labels={"figure": "ROC, every run"},
+        ),
+        ams=report(
+            f"{RESULTS}/figures/ams_vs_efficiency.png",
+            caption="../report/ams_vs_efficiency.rst",
+            category="Runs",
+            labels={"figure": "AMS vs signal efficiency, every run"},
+        ),
+    log:
+        f"{RESULTS}/logs/plot_efficiency/plot_efficiency.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_efficiency/plot_efficiency.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        labels=GRID.run_labels(),
+        b_reg=config["scoring"]["b_reg"],
+        title=DATASET,
+        code=step_version("plot_efficiency"),
+    script:
+        "../scripts/plot_efficiency.py"
+
+
 rule write_verdict:
     input:
         scores=GRID.run_files("scores"),

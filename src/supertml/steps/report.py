@@ -23,6 +23,7 @@ from supertml.reporting.tables import analyses_table, experiment_summaries, inte
 from supertml.reporting.verdict import verdict_rows
 
 __all__ = [
+    "plot_efficiency",
     "plot_fold_distributions",
     "plot_run",
     "plot_training_curves",
@@ -109,6 +110,25 @@ def _run_provenance(path: str | Path) -> tuple[str, dict[str, Any] | None]:
     label = f"{record.parent.parent.name}/{record.parent.name}"
     provenance = read_json(record).get("provenance")
     return label, provenance
+
+
+def plot_efficiency(
+    prediction_paths: Sequence[str | Path],
+    labels: Sequence[str],
+    *,
+    b_reg: float,
+    title: str,
+    roc_output: str | Path,
+    ams_output: str | Path,
+) -> None:
+    """Every run's weighted ROC curve (AUC in the legend) and AMS against signal efficiency,
+    on the private test events: the subset that ranked the challenge; nothing is chosen from
+    these curves."""
+    from supertml.reporting.efficiency import plot_efficiency as draw  # noqa: PLC0415 (mplhep)
+
+    frames = [read_predictions(path) for path in prediction_paths]
+    draw(frames, labels, subset="private", b_reg=b_reg, title=title,
+         roc_output=roc_output, ams_output=ams_output)  # fmt: skip
 
 
 def write_verdict(
