@@ -1,6 +1,6 @@
 """Read and validate the ATLAS Higgs ML challenge CSV files.
 
-One topic, hence one module of about 440 lines: every check of the three layouts and the
+One topic, hence one module of about 500 lines: every check of the three layouts and the
 error messages that point at a file's line and column.
 
 Three layouts are recognised from the header (REFERENCE.md section 2):

@@ -1,6 +1,6 @@
 """HDF5 image cache: one file per (encoding, ordering, split) (DESIGN.md, "Encode").
 
-One topic, hence one module of about 680 lines: the cache format - its writer, its reader,
+One topic, hence one module of about 700 lines: the cache format - its writer, its reader,
 its checks and its chunked reading - has to change in one place or not at all.
 
 Layout of a cache file (``FORMAT_VERSION`` 1):

@@ -1,6 +1,6 @@
 """Text encodings (SuperTML_EF and SuperTML_VF): each feature's value written into the image.
 
-One topic, hence one module of about 520 lines: the text images' layouts (equal and
+One topic, hence one module of about 560 lines: the text images' layouts (equal and
 variable font), their style and the vectorised drawing that must match Pillow's pixel for
 pixel.
 

@@ -13,7 +13,7 @@ weights each already normalised to the challenge totals Ns, Nb). Results are JSO
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,13 +23,39 @@ from supertml.io import JsonValue
 from supertml.metrics.bootstrap import DEFAULT_LEVELS, bootstrap_ams
 from supertml.metrics.checks import check_cut, check_int, check_levels
 from supertml.metrics.cut import choose_cut
-from supertml.metrics.events import subset_events
+from supertml.metrics.events import SubsetEvents, subset_events
 from supertml.metrics.folds import fold_analysis
 from supertml.metrics.luminosity import double_luminosity
 from supertml.metrics.scoring import IN_MEMORY, ScoreConfig
 from supertml.seeding import derived_seed
 
 __all__ = ["analyse_predictions"]
+
+
+def _subset_bootstraps(
+    subsets: Mapping[str, SubsetEvents],
+    cut: float,
+    *,
+    b_reg: float,
+    n_resamples: int,
+    levels: Sequence[float],
+    seed: int,
+) -> dict[str, JsonValue]:
+    """Bootstrap intervals of the val, public and private AMS at ``cut``, one reproducible seed
+    stream per subset (streams 0-2 of ``seed``)."""
+    return {
+        name: bootstrap_ams(
+            subsets[name].scores,
+            subsets[name].labels,
+            subsets[name].weights,
+            cut,
+            b_reg=b_reg,
+            n_resamples=n_resamples,
+            levels=levels,
+            seed=derived_seed(seed, stream),
+        ).to_dict()
+        for stream, name in enumerate(SCORED_SUBSETS)
+    }
 
 
 def analyse_predictions(
@@ -87,21 +113,9 @@ def analyse_predictions(
         subsets, cut=choice.ams_max_cut, b_reg=b_reg, n_folds=n_folds, seed=seed
     )
     optimised = fold_analysis(subsets, cut=None, b_reg=b_reg, n_folds=n_folds, seed=seed)
-    bootstrap: dict[str, JsonValue] = {}
-    for stream, name in enumerate(SCORED_SUBSETS):
-        part = subsets[name]
-        # A distinct, reproducible stream per subset (streams 0-2).
-        sub_seed = derived_seed(seed, stream)
-        bootstrap[name] = bootstrap_ams(
-            part.scores,
-            part.labels,
-            part.weights,
-            choice.cut,
-            b_reg=b_reg,
-            n_resamples=n_bootstrap,
-            levels=levels,
-            seed=sub_seed,
-        ).to_dict()
+    bootstrap = _subset_bootstraps(
+        subsets, choice.cut, b_reg=b_reg, n_resamples=n_bootstrap, levels=levels, seed=seed
+    )
     return {
         "settings": {
             "top_perc": float(config.top_perc),

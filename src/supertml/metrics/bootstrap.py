@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from supertml.io import JsonValue
 from supertml.metrics.ams import DEFAULT_B_REG, ams
 from supertml.metrics.checks import check_cut, check_int, check_levels
-from supertml.metrics.cut import NO_BACKGROUND, ams_at_cut, max_ams
+from supertml.metrics.cut import NO_BACKGROUND, ams_at_cut, choosable_ams, max_ams
 
 __all__ = [
     "BOOTSTRAP_CHUNK",
@@ -253,7 +253,7 @@ def bootstrap_max_ams(
         s = np.cumsum(counts * signal_w, axis=1)[:, ends]
         b = np.cumsum(counts * background_w, axis=1)[:, ends]
         # As max_ams: a selection with no background is never the maximum (LUMIN's -1).
-        maxima[start : start + k] = np.where(b > 0.0, ams(s, b, b_reg), NO_BACKGROUND).max(axis=1)
+        maxima[start : start + k] = choosable_ams(ams(s, b, b_reg), b).max(axis=1)
     if np.any(maxima == NO_BACKGROUND):
         raise ValueError(
             "a resample drew no background event: the maximum AMS is undefined there; the set is "

@@ -27,6 +27,7 @@ __all__ = [
     "CutChoice",
     "ams_at_cut",
     "ams_curve",
+    "choosable_ams",
     "choose_cut",
     "max_ams",
 ]
@@ -57,7 +58,7 @@ class AmsCurve:
     @property
     def choosable(self) -> FloatArray:
         """AMS of the selections that may be chosen; -1 (LUMIN's value) where b = 0."""
-        return np.where(self.background > 0.0, self.ams, NO_BACKGROUND)
+        return choosable_ams(self.ams, self.background)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ class CutChoice:
     n_top: int
     top_perc: float
     min_pred: float
+
+
+def choosable_ams(
+    values: ArrayLike, background: ArrayLike, fill: float = NO_BACKGROUND
+) -> FloatArray:
+    """``values`` (AMS of selections) where the selection holds background, ``fill`` where it
+    holds none: the one place that says such a selection is never a cut or a maximum
+    (module docstring). Arrays of any matching shape."""
+    return np.where(np.asarray(background) > 0.0, values, fill).astype(np.float64, copy=False)
 
 
 def _event_arrays(

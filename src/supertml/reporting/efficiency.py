@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from supertml.io import atomic_path
 from supertml.metrics import ams_curve
+from supertml.metrics.cut import choosable_ams
 
 __all__ = ["EfficiencyCurve", "efficiency_curve", "plot_efficiency"]
 
@@ -58,7 +59,7 @@ def efficiency_curve(frame: pd.DataFrame, *, b_reg: float) -> EfficiencyCurve:
     return EfficiencyCurve(
         signal_efficiency=curve.signal / curve.signal[-1],
         background_efficiency=curve.background / curve.background[-1],
-        ams=np.where(curve.background > 0.0, curve.ams, np.nan),
+        ams=choosable_ams(curve.ams, curve.background, fill=np.nan),
     )
 
 

@@ -109,10 +109,15 @@ class TrainSettings:
     holdout_fraction: float = 0.0
 
     @property
+    def phase_epochs(self) -> tuple[int, ...]:
+        """Epochs of each stage in order: frozen, all layers, then each extra cycle."""
+        extra = (int(cycle["epochs"]) for cycle in self.extra_cycles or ())
+        return (self.frozen_epochs, self.epochs, *extra)
+
+    @property
     def total_epochs(self) -> int:
         """Epochs of every stage: frozen, all layers, and the extra cycles."""
-        extra = sum(int(cycle["epochs"]) for cycle in self.extra_cycles or ())
-        return self.frozen_epochs + self.epochs + extra
+        return sum(self.phase_epochs)
 
     def model_arguments(self) -> dict[str, Any]:
         """Keyword arguments of :class:`ImageClassifier` (its hyperparameters); a fastai
@@ -306,14 +311,7 @@ def train_classifier(
         "training %s on %s for %s epochs",
         settings.architecture,
         train_cache,
-        "+".join(
-            str(n)
-            for n in (
-                settings.frozen_epochs,
-                settings.epochs,
-                *(int(c["epochs"]) for c in settings.extra_cycles or ()),
-            )
-        ),
+        "+".join(map(str, settings.phase_epochs)),
     )
     slurm_job = current_slurm_job()
     if slurm_job is not None:
