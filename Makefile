@@ -14,7 +14,7 @@ venv: $(VENV)/.installed
 # 0.29.1: on this kind of machine pip takes them from the local wheel cache).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev,slurm]'
+	$(BIN)/pip install --quiet -e '.[dev,slurm,loggers]'
 	touch $@
 
 run: venv

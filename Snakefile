@@ -56,6 +56,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/apply.smk"
 
 
 # Hooks of a real run (not of dry runs): the network check of the pretrained weights the run

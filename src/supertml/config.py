@@ -297,6 +297,18 @@ def _check_tables(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _check_applications(config: Mapping[str, Any]) -> list[str]:
+    """Problems of ``apply``: runs that are neither an experiment nor a baseline."""
+    runs = {**config.get("experiments", {}), **config.get("baselines", {})}
+    known = ", ".join(sorted(runs)) or "none defined"
+    return [
+        f"apply.{name}.runs: {run!r} is not an experiment or a baseline ({known})"
+        for name, application in (config.get("apply") or {}).items()
+        for run in application.get("runs", [])
+        if run not in runs
+    ]
+
+
 def check_references(config: Mapping[str, Any], *, source: str = "config") -> None:
     """Check names and kinds: every name an experiment or baseline uses is defined, names are
     unique, and each encoding / ordering holds only keys of its kind (whose defaults are then
@@ -321,6 +333,7 @@ def check_references(config: Mapping[str, Any], *, source: str = "config") -> No
             f"{', '.join(sorted(shared))}"
         )
     problems += _check_tables(config)
+    problems += _check_applications(config)
     if not problems and isinstance(config, dict):
         problems = _check_kinds(config)
     if problems:

@@ -20,13 +20,16 @@ from typing import Any, Final
 
 from supertml.constants import SCORED_SUBSETS, SUBSETS
 
-__all__ = ["IMAGE_KIND", "TABLE_VARIANTS", "WEIGHTS_DIR", "Grid"]
+__all__ = ["IMAGE_KIND", "TABLE_VARIANTS", "TEST_SPLIT", "WEIGHTS_DIR", "Grid"]
 
 #: Where pretrained weights are fetched to, shared by every data set.
 WEIGHTS_DIR: Final[str] = "resources/weights"
 
 #: The ``kind`` every CNN experiment's records carry (baselines carry their own kind).
 IMAGE_KIND: Final[str] = "cnn"
+
+#: ``apply.<name>.events`` naming this data set's own test events (written without labels).
+TEST_SPLIT: Final[str] = "test_split"
 
 #: The CNN runs of a small table: on its true labels, and the shuffled-label control.
 TABLE_VARIANTS: Final[Mapping[str, bool]] = {"cnn": False, "cnn_shuffled": True}
@@ -44,6 +47,7 @@ class Grid:
         self.baselines: Mapping[str, Any] = config["baselines"]
         self.tables: Mapping[str, Any] = config["tables"]
         self.seeds: list[int] = list(config["seeds"])
+        self.applications: Mapping[str, Any] = config.get("apply") or {}
 
     # -- runs and their files ----------------------------------------------------------------
 
@@ -126,6 +130,7 @@ class Grid:
             *self.panel_files(),
             *self.report_files(),
             *self.table_outputs(),
+            *self.applied_files(),
         ]
 
     def fold_title(self) -> str:
@@ -229,6 +234,62 @@ class Grid:
             "encoding": f"{entry['encoding']}/{entry['ordering']}",
             "model": self.config["models"][entry["model"]]["architecture"],
             "recipe": entry["recipe"],
+        }
+
+    # -- runs applied to other events (apply.smk) -----------------------------------------
+
+    def applied_dir(self, application: str) -> str:
+        """Where an application's files lie."""
+        return f"{self.results}/applied/{application}"
+
+    def applied_runs(self, application: str) -> list[tuple[str, int]]:
+        """(run, seed) of every run an application applies, every seed, in config order."""
+        runs = self.applications[application]["runs"]
+        return [(name, seed) for name in runs for seed in self.seeds]
+
+    def applied_files(self) -> list[str]:
+        """Every application's scores and submission of each of its runs and seeds."""
+        return [
+            f"{self.applied_dir(application)}/{folder}/{name}/seed_{seed}{suffix}"
+            for application in self.applications
+            for name, seed in self.applied_runs(application)
+            for folder, suffix in (("scores", ".json"), ("submissions", ".csv"))
+        ]
+
+    def applied_source(self, application: str) -> str:
+        """The events file an application reads: its ``events`` path, or for
+        :data:`TEST_SPLIT` the test events that ``export_test_split`` writes."""
+        events: str = self.applications[application]["events"]
+        if events == TEST_SPLIT:
+            return f"{self.results}/applied/{TEST_SPLIT}.csv.gz"
+        return events
+
+    def run_preprocessing(self, name: str) -> str:
+        """The preprocessing preset of a run (experiment or baseline)."""
+        entry = self.experiments[name] if name in self.experiments else self.baselines[name]
+        return str(entry["preprocessing"])
+
+    def applied_inputs(self, application: str, name: str, seed: int) -> dict[str, str]:
+        """What applying run ``name`` (seed ``seed``) to an application reads: the prepared
+        events it reads (``values``), its preset's record (``features``) and its trained
+        model; a CNN also its ordering."""
+        preprocessing = self.run_preprocessing(name)
+        prepared = f"{self.applied_dir(application)}/prepared/{preprocessing}"
+        run = f"{self.results}/runs/{name}/seed_{seed}"
+        inputs = {"features": f"{self.results}/prepared/{preprocessing}/features.json"}
+        if name in self.baselines:
+            return {
+                **inputs,
+                "values": f"{prepared}/scaled.parquet",
+                "model": f"{run}/model.joblib",
+            }
+        entry = self.experiments[name]
+        text = self.config["encodings"][entry["encoding"]]["kind"] == "text"
+        return {
+            **inputs,
+            "values": f"{prepared}/{'physical' if text else 'scaled'}.parquet",
+            "model": f"{run}/model.ckpt",
+            "ordering": f"{self.results}/orderings/{preprocessing}/{entry['ordering']}.json",
         }
 
     def conditions_table(self) -> str | None:

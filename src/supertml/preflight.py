@@ -6,8 +6,9 @@ with the one message format (config file, key, what to change) they share.
 The schema (:mod:`supertml.config`) checks the config's shape; this checks what it refers to:
 that every timm network exists (with its pretrained tag), fonts open, fixed orderings are
 permutations of their features, weights files exist, the event file exists or can be
-downloaded, and the data set holds enough events for every setting - from counts of two
-columns, not the data (1.3 s for the 818,238-event file). Each problem names the config file,
+downloaded, every applied events file exists with a challenge header, the training loggers
+asked for are installed, and the data set holds enough events for every setting - from counts
+of two columns, not the data (1.3 s for the 818,238-event file). Each problem names the config file,
 the key and what to change.
 
 The workflow runs :func:`preflight` when its Snakefile is read in the main Snakemake process
@@ -38,6 +39,7 @@ from supertml.constants import FEATURES, KAGGLE_SET_SIZES, SCORED_SUBSETS, SUBSE
 from supertml.data.hep import DATA_FIX_FEATURES
 from supertml.errors import DataValidationError
 from supertml.io import atomic_path
+from supertml.loggers import missing_packages
 from supertml.minimums import EVENTS_PER_FOLD, MEANINGFUL_EVENTS, MIN_CLASS_EVENTS
 
 __all__ = [
@@ -304,6 +306,40 @@ def _data_problems(config: Mapping[str, Any]) -> Iterator[Problem]:
         yield from _setting_problems(config, path, counts)
 
 
+def _apply_problems(config: Mapping[str, Any]) -> Iterator[Problem]:
+    """Each application's events file exists and has a challenge header (its rows are checked
+    when it is read, in its job); ``test_split`` is written by the workflow."""
+    from supertml.data.reader import read_layout  # noqa: PLC0415 (pandas)
+    from supertml.grid import TEST_SPLIT  # noqa: PLC0415
+
+    for name, application in (config.get("apply") or {}).items():
+        events = application["events"]
+        if events == TEST_SPLIT:
+            continue
+        path, key = Path(events), f"apply.{name}.events"
+        if not path.is_file():
+            yield Problem(
+                "error", key,
+                f"{path} is not a file: give a challenge events file (Open Data, Kaggle "
+                f"training.csv or test.csv), or {TEST_SPLIT} for this data set's test events",
+            )  # fmt: skip
+            continue
+        try:
+            read_layout(path)
+        except DataValidationError as exc:
+            yield Problem("error", key, str(exc))
+
+
+def _logger_problems(config: Mapping[str, Any]) -> Iterator[Problem]:
+    """A training logger switched on without its package."""
+    for name, distribution in missing_packages(config.get("loggers") or {}).items():
+        yield Problem(
+            "error", f"loggers.{name}",
+            f"{distribution} is not installed: pip install {distribution} (or '.[loggers]'), "
+            "or switch the logger off",
+        )  # fmt: skip
+
+
 # -- networks, weights, fonts, orderings ------------------------------------------------------
 
 
@@ -449,6 +485,8 @@ def preflight(config: Mapping[str, Any], *, cache_dir: Path | None = None) -> li
     network, errors first. ``cache_dir``: where timm's model names are kept between runs."""
     problems = [
         *_data_problems(config),
+        *_apply_problems(config),
+        *_logger_problems(config),
         *_encoding_problems(config),
         *_ordering_problems(config),
         *_model_problems(config, cache_dir),

@@ -37,6 +37,10 @@ def grid() -> Grid:
             "iris": {"spec": {"source": "iris"}, "encoding": "t224", "model": "scratch",
                      "recipe": "r", "seeds": [5]},
         },
+        "apply": {
+            "kaggle": {"events": "test.csv.gz", "runs": ["b", "gbt"]},
+            "own": {"events": "test_split", "runs": ["a"]},
+        },
     }  # fmt: skip
     return Grid(validate_config(config))
 
@@ -135,3 +139,31 @@ def test_b_r_is_not_a_per_run_setting() -> None:
     }
     with pytest.raises(ConfigError, match=r"experiments\.a\.scoring.*'b_reg' was unexpected"):
         validate_config(config)
+
+
+def test_each_application_asks_for_a_score_and_a_submission_per_run_and_seed(grid: Grid) -> None:
+    applied = [path for path in grid.final_files() if "/applied/" in path]
+    assert applied == grid.applied_files()
+    assert applied[:2] == [
+        "results/demo/applied/kaggle/scores/b/seed_0.json",
+        "results/demo/applied/kaggle/submissions/b/seed_0.csv",
+    ]
+    assert len(applied) == 2 * (2 + 1) * 2  # (score, submission) x runs x seeds
+    assert grid.applied_source("kaggle") == "test.csv.gz"
+    assert grid.applied_source("own") == "results/demo/applied/test_split.csv.gz"
+
+
+def test_an_applied_run_reads_its_own_preprocessing_ordering_and_model(grid: Grid) -> None:
+    text = grid.applied_inputs("kaggle", "b", 3)
+    assert text == {
+        "features": "results/demo/prepared/standard/features.json",
+        "values": "results/demo/applied/kaggle/prepared/standard/physical.parquet",
+        "model": "results/demo/runs/b/seed_3/model.ckpt",
+        "ordering": "results/demo/orderings/standard/table.json",
+    }
+    assert grid.applied_inputs("own", "a", 0)["values"].endswith("standard/scaled.parquet")
+    assert grid.applied_inputs("kaggle", "gbt", 0) == {
+        "features": "results/demo/prepared/standard/features.json",
+        "values": "results/demo/applied/kaggle/prepared/standard/scaled.parquet",
+        "model": "results/demo/runs/gbt/seed_0/model.joblib",
+    }

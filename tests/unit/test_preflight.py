@@ -14,6 +14,7 @@ from supertml.data.hep import DATA_FIX_FEATURES
 from supertml.data.reader import read_events
 from supertml.data.splits import SplitConfig, split_events
 from supertml.encoding import write_image_cache
+from supertml.errors import ConfigError
 from supertml.minimums import MIN_CLASS_EVENTS, small_subsets, small_subsets_note
 from supertml.preflight import (
     PreflightFailed,
@@ -296,3 +297,40 @@ def test_an_unwritable_cache_directory_only_costs_time(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     assert errors(config_with(), blocked) == []  # cache_dir under a file: cannot be written
+
+
+def test_an_applied_events_file_must_exist_with_a_challenge_header(tmp_path: Path) -> None:
+    def apply_to(events: str) -> dict[str, Any]:
+        return config_with(apply={"mine": {"events": events, "runs": ["gbt"]}})
+
+    assert errors(apply_to(str(SAMPLE)), tmp_path) == []
+    assert errors(apply_to("test_split"), tmp_path) == []
+    missing = only(errors(apply_to(str(tmp_path / "test.csv")), tmp_path))
+    assert missing.key == "apply.mine.events"
+    assert f"{tmp_path / 'test.csv'} is not a file" in missing.message
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    wrong = only(errors(apply_to(str(other)), tmp_path))
+    assert wrong.key == "apply.mine.events"
+    assert str(other) in wrong.message
+
+
+def test_an_application_of_an_unknown_run_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"apply\.mine\.runs: 'cnn' is not an experiment or a"):
+        config_with(apply={"mine": {"events": "test_split", "runs": ["cnn"]}})
+
+
+def test_a_logger_without_its_package_is_an_error_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supertml import loggers  # noqa: PLC0415
+
+    config = config_with(loggers={"tensorboard": True, "mlflow": True})
+    assert errors(config, tmp_path) == []  # both installed (the project's loggers extra)
+    real = loggers.importlib.util.find_spec
+    monkeypatch.setattr(
+        loggers.importlib.util, "find_spec", lambda name: None if name == "mlflow" else real(name)
+    )
+    problem = only(errors(config, tmp_path))
+    assert problem.key == "loggers.mlflow"
+    assert "mlflow-skinny is not installed: pip install mlflow-skinny" in problem.message

@@ -7,6 +7,7 @@ rule train_baseline:
     output:
         predictions=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/predictions.parquet",
         info=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/baseline_info.json",
+        model=f"{RESULTS}/runs/{{experiment}}/seed_{{seed}}/model.joblib",
     log:
         f"{RESULTS}/logs/train_baseline/{{experiment}}/seed_{{seed}}.log",
     benchmark:

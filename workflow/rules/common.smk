@@ -69,6 +69,7 @@ wildcard_constraints:
     experiment=_alternatives(GRID.runs),
     table=_alternatives(GRID.tables),
     variant=_alternatives(TABLE_VARIANTS),
+    application=_alternatives(GRID.applications),
 
 
 CNN_EXPERIMENT = _alternatives(GRID.experiments)
@@ -130,6 +131,24 @@ def get_scored_images(wildcards):
 
 def get_baseline_inputs(wildcards):
     return GRID.baseline_inputs(wildcards.experiment)
+
+
+def get_applied_source(wildcards):
+    return GRID.applied_source(wildcards.application)
+
+
+def get_applied_inputs(wildcards):
+    return GRID.applied_inputs(
+        wildcards.application, wildcards.experiment, int(wildcards.seed)
+    )
+
+
+def get_run_encoding(wildcards):
+    return GRID.experiment(wildcards.experiment)["encoding"]
+
+
+def get_application(wildcards):
+    return GRID.applications[wildcards.application]
 
 
 # -- GPU jobs' requests: once the caches exist (a dry run shows <TBD>), larger on a retry -----

@@ -12,5 +12,6 @@ with logged_step(snakemake.log[0]):
         seed=int(snakemake.wildcards.seed),
         output=snakemake.output.predictions,
         info_path=snakemake.output.info,
+        model_path=snakemake.output.model,
         threads=snakemake.threads,
     )

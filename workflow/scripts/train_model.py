@@ -16,4 +16,7 @@ with logged_step(snakemake.log[0]), claimed_gpus(snakemake.resources.gpu):
         val_cache=snakemake.input.val,
         out_dir=Path(snakemake.output.checkpoint).parent,
         threads=snakemake.threads,
+        # Read from the config, not a rule parameter: switching a logger retrains nothing.
+        loggers=snakemake.config["loggers"],
+        logger_root=Path(snakemake.output.checkpoint).parents[3] / "loggers",
     )

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from supertml.metrics import predictions_frame
+from supertml.baselines.models import BaselineFit, score_subsets
+from supertml.data.preprocess import require_columns
 
-__all__ = ["GbtSettings", "fit_predict_gbt"]
+__all__ = ["GbtModel", "GbtSettings", "fit_gbt", "fit_predict_gbt"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,26 @@ class GbtSettings:
     seed: int = 0
 
 
-def fit_predict_gbt(
+@dataclass(frozen=True, eq=False)
+class GbtModel:
+    """A fitted boosted-tree classifier and the prepared features it reads, in order."""
+
+    classifier: HistGradientBoostingClassifier
+    features: tuple[str, ...]
+
+    def score(self, prepared: pd.DataFrame) -> NDArray[np.float64]:
+        """p(signal) of each row of a prepared (scaled, NaN where undefined) frame."""
+        require_columns(prepared, self.features)
+        matrix = prepared[list(self.features)].to_numpy(np.float64)
+        scores: NDArray[np.float64] = self.classifier.predict_proba(matrix)[:, 1]
+        return scores
+
+
+def fit_gbt(
     settings: GbtSettings,
     prepared: Mapping[str, pd.DataFrame],
     features: Sequence[str],
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> BaselineFit:
     """Fit on ``prepared["train"]``; score ``val``, ``public`` and ``private``.
 
     Training is unweighted, like the study's CNNs, so the comparison isolates the model.
@@ -47,8 +64,9 @@ def fit_predict_gbt(
     Early stopping uses 10 % of the training split, never the validation split (the cut is
     chosen there and must stay unbiased).
 
-    Returns the predictions frame (event_id, subset, label, weight, score) and a dict of
-    facts about the fit (iterations used, settings).
+    Returns the predictions (event_id, subset, label, weight, score), facts about the fit
+    (iterations used, settings) and the fitted :class:`GbtModel`, whose ``score`` made the
+    predictions (so applying it to the same events later gives the same scores).
     """
     train = prepared["train"]
     classifier = HistGradientBoostingClassifier(
@@ -63,18 +81,17 @@ def fit_predict_gbt(
         random_state=settings.seed,
     )
     classifier.fit(train[list(features)].to_numpy(np.float64), train["label"].to_numpy())
-    frames = []
-    for subset in ("val", "public", "private"):
-        frame = prepared[subset]
-        scores = classifier.predict_proba(frame[list(features)].to_numpy(np.float64))[:, 1]
-        frames.append(
-            predictions_frame(
-                subset,
-                event_id=frame["event_id"],
-                label=frame["label"],
-                weight=frame["weight"],
-                score=scores,
-            )
-        )
+    model = GbtModel(classifier=classifier, features=tuple(features))
     info = {"settings": asdict(settings), "n_iter": int(classifier.n_iter_)}
-    return pd.concat(frames, ignore_index=True), info
+    return BaselineFit(predictions=score_subsets(model, prepared), info=info, model=model)
+
+
+def fit_predict_gbt(
+    settings: GbtSettings,
+    prepared: Mapping[str, pd.DataFrame],
+    features: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`fit_gbt`'s predictions and facts, without the model (for callers that score
+    only the splits, such as the tuning trials)."""
+    fit = fit_gbt(settings, prepared, features)
+    return fit.predictions, fit.info

@@ -32,16 +32,18 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.nn import functional
 
+from supertml.baselines.models import BaselineFit, score_subsets
 from supertml.data.preprocess import model_matrix
 from supertml.errors import ConfigError
-from supertml.metrics import predictions_frame
 from supertml.seeding import derived_seed
 
 __all__ = [
     "ACTIVATIONS",
+    "MlpEnsemble",
     "MlpSettings",
     "build_mlp",
     "class_balanced_weights",
+    "fit_mlp",
     "fit_predict_mlp",
     "member_seed",
 ]
@@ -50,7 +52,6 @@ __all__ = [
 ACTIVATIONS: Final[tuple[str, ...]] = ("relu", "swish")
 
 _REQUIRED_SUBSETS: Final[tuple[str, ...]] = ("train", "val", "public", "private")
-_SCORED_SUBSETS: Final[tuple[str, ...]] = ("val", "public", "private")
 # Rows per forward pass at prediction time: bounds activation memory on 550k test events.
 _PREDICT_CHUNK: Final[int] = 65_536
 # fastai's fit_one_cycle shape (as supertml.training.schedule): 25 % warm-up from peak/25,
@@ -272,13 +273,37 @@ def _train_member(
     }
 
 
-def fit_predict_mlp(
+@dataclass(frozen=True, eq=False)
+class MlpEnsemble:
+    """Trained members (their weights) of one fully connected baseline, and the features they
+    read: the score is the mean of the members' sigmoid outputs."""
+
+    settings: MlpSettings
+    features: tuple[str, ...]
+    states: tuple[dict[str, torch.Tensor], ...]
+
+    def score(self, prepared: pd.DataFrame) -> NDArray[np.float64]:
+        """p(signal) of each row of a prepared (scaled, NaN where undefined) frame."""
+        x = torch.from_numpy(model_matrix(prepared, self.features))
+        summed = np.zeros(len(prepared))
+        for state in self.states:
+            # Building a network draws initial weights from torch's global generator: fork it
+            # so that scoring leaves the caller's random state as it found it.
+            with torch.random.fork_rng(devices=[]):
+                model = build_mlp(len(self.features), self.settings)
+            model.load_state_dict(state)
+            summed += torch.sigmoid(_logits(model, x)).double().numpy()
+        scores: NDArray[np.float64] = summed / len(self.states)
+        return scores
+
+
+def fit_mlp(
     settings: MlpSettings,
     prepared: Mapping[str, pd.DataFrame],
     features: Sequence[str],
     *,
     threads: int = 1,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> BaselineFit:
     """Train on ``prepared["train"]``; score ``val``, ``public`` and ``private``.
 
     ``prepared`` holds the prepared (standard-scaled, NaN where undefined) subsets ``train``,
@@ -290,12 +315,14 @@ def fit_predict_mlp(
     (the training loss, with the same weighting, on ``val``), as LUMIN and the study's fastai
     runs monitored validation. Choosing an epoch on ``val`` makes the validation AMS slightly
     optimistic; the public and private test scores are untouched by it. The score is the mean
-    of the members' sigmoid outputs. Deterministic for a given seed and ``threads``.
+    of the members' sigmoid outputs (:class:`MlpEnsemble`, returned as the fit's model).
+    Deterministic for a given seed and ``threads``.
 
     ``threads`` sets ``torch.set_num_threads`` for the call and is restored afterwards.
 
-    Returns the predictions frame (event_id, subset, label, weight, score) and a dict of facts
-    (settings, per-member seed, best epoch, best validation loss and loss history, seconds).
+    Returns the predictions frame (event_id, subset, label, weight, score), a dict of facts
+    (settings, per-member seed, best epoch, best validation loss and loss history, seconds) and
+    the ensemble.
 
     Raises
     ------
@@ -316,31 +343,20 @@ def fit_predict_mlp(
                 raise ValueError(f"fit_predict_mlp: subset {name!r} holds only one class")
         train = _tensors(prepared["train"], features, settings.class_balance)
         val = _tensors(prepared["val"], features, settings.class_balance)
-        inputs = {name: model_matrix(prepared[name], features) for name in _SCORED_SUBSETS}
-        summed = {name: np.zeros(len(prepared[name])) for name in _SCORED_SUBSETS}
         members: list[dict[str, Any]] = []
+        states: list[dict[str, torch.Tensor]] = []
         train_seconds = 0.0
         for member in range(settings.ensemble_size):
             tick = time.perf_counter()
             model, facts = _train_member(settings, member_seed(settings.seed, member), train, val)
             train_seconds += time.perf_counter() - tick
             members.append({"member": member, **facts})
-            for name, matrix in inputs.items():
-                logits = _logits(model, torch.from_numpy(matrix))
-                summed[name] += torch.sigmoid(logits).double().numpy()
+            states.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        ensemble = MlpEnsemble(settings=settings, features=tuple(features), states=tuple(states))
+        predictions = score_subsets(ensemble, prepared)
         total_seconds = time.perf_counter() - start
     finally:
         torch.set_num_threads(previous_threads)
-    frames = [
-        predictions_frame(
-            name,
-            event_id=prepared[name]["event_id"],
-            label=prepared[name]["label"],
-            weight=prepared[name]["weight"],
-            score=summed[name] / settings.ensemble_size,
-        )
-        for name in _SCORED_SUBSETS
-    ]
     info = {
         "settings": asdict(settings),
         "n_features": len(features),
@@ -349,4 +365,16 @@ def fit_predict_mlp(
         "train_seconds": train_seconds,
         "total_seconds": total_seconds,
     }
-    return pd.concat(frames, ignore_index=True), info
+    return BaselineFit(predictions=predictions, info=info, model=ensemble)
+
+
+def fit_predict_mlp(
+    settings: MlpSettings,
+    prepared: Mapping[str, pd.DataFrame],
+    features: Sequence[str],
+    *,
+    threads: int = 1,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`fit_mlp`'s predictions and facts, without the model."""
+    fit = fit_mlp(settings, prepared, features, threads=threads)
+    return fit.predictions, fit.info

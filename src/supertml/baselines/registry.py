@@ -13,20 +13,22 @@ from typing import Any
 
 import pandas as pd
 
-from supertml.baselines.gbt import GbtSettings, fit_predict_gbt
-from supertml.baselines.mlp import MlpSettings, fit_predict_mlp
-from supertml.baselines.tuning import GbtTuningSettings, fit_predict_tuned_gbt
+from supertml.baselines.gbt import GbtSettings, fit_gbt
+from supertml.baselines.mlp import MlpSettings, fit_mlp
+from supertml.baselines.models import BaselineFit
+from supertml.baselines.tuning import GbtTuningSettings, fit_tuned_gbt
 
-__all__ = ["BASELINE_KINDS", "BaselineKind", "fit_predict_baseline"]
+__all__ = ["BASELINE_KINDS", "BaselineKind", "fit_baseline", "fit_predict_baseline"]
 
 Frames = Mapping[str, pd.DataFrame]
-Result = tuple[pd.DataFrame, dict[str, Any]]
+Result = BaselineFit
 
 
 @dataclass(frozen=True)
 class BaselineKind:
     """``settings(fields, seed)`` builds the kind's settings from its config keys;
-    ``fit_predict(settings, frames, features, threads)`` fits on ``train`` and scores the rest."""
+    ``fit_predict(settings, frames, features, threads)`` fits on ``train``, scores the rest and
+    returns the fitted model with them."""
 
     settings: Callable[[dict[str, Any], int], Any]
     fit_predict: Callable[[Any, Frames, Sequence[str], int], Result]
@@ -39,7 +41,7 @@ def _gbt_settings(fields: dict[str, Any], seed: int) -> GbtSettings:
 def _gbt_fit(
     settings: GbtSettings, frames: Frames, features: Sequence[str], threads: int
 ) -> Result:
-    return fit_predict_gbt(settings, frames, features)  # scikit-learn's own thread default
+    return fit_gbt(settings, frames, features)  # scikit-learn's own thread default
 
 
 def _tuned_settings(fields: dict[str, Any], seed: int) -> GbtTuningSettings:
@@ -51,7 +53,7 @@ def _tuned_settings(fields: dict[str, Any], seed: int) -> GbtTuningSettings:
 def _tuned_fit(
     settings: GbtTuningSettings, frames: Frames, features: Sequence[str], threads: int
 ) -> Result:
-    return fit_predict_tuned_gbt(settings, frames, features, threads=threads)
+    return fit_tuned_gbt(settings, frames, features, threads=threads)
 
 
 def _mlp_settings(fields: dict[str, Any], seed: int) -> MlpSettings:
@@ -61,7 +63,7 @@ def _mlp_settings(fields: dict[str, Any], seed: int) -> MlpSettings:
 def _mlp_fit(
     settings: MlpSettings, frames: Frames, features: Sequence[str], threads: int
 ) -> Result:
-    return fit_predict_mlp(settings, frames, features, threads=threads)
+    return fit_mlp(settings, frames, features, threads=threads)
 
 
 #: Every baseline kind a config may name (``baselines.<name>.kind``).
@@ -72,6 +74,23 @@ BASELINE_KINDS: Mapping[str, BaselineKind] = {
 }
 
 
+def fit_baseline(
+    kind: str,
+    fields: Mapping[str, Any],
+    frames: Frames,
+    features: Sequence[str],
+    *,
+    seed: int,
+    threads: int = 1,
+) -> BaselineFit:
+    """Fit the baseline ``kind`` with its config ``fields`` (every key but ``kind`` and
+    ``preprocessing``): its predictions, what it recorded about itself, and its model."""
+    if kind not in BASELINE_KINDS:
+        raise ValueError(f"unknown baseline kind {kind!r}; choose one of {sorted(BASELINE_KINDS)}")
+    entry = BASELINE_KINDS[kind]
+    return entry.fit_predict(entry.settings(dict(fields), seed), frames, features, threads)
+
+
 def fit_predict_baseline(
     kind: str,
     fields: Mapping[str, Any],
@@ -80,10 +99,7 @@ def fit_predict_baseline(
     *,
     seed: int,
     threads: int = 1,
-) -> Result:
-    """Fit the baseline ``kind`` with its config ``fields`` (every key but ``kind`` and
-    ``preprocessing``) and return its predictions and what it recorded about itself."""
-    if kind not in BASELINE_KINDS:
-        raise ValueError(f"unknown baseline kind {kind!r}; choose one of {sorted(BASELINE_KINDS)}")
-    entry = BASELINE_KINDS[kind]
-    return entry.fit_predict(entry.settings(dict(fields), seed), frames, features, threads)
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`fit_baseline`'s predictions and facts, without the model."""
+    fit = fit_baseline(kind, fields, frames, features, seed=seed, threads=threads)
+    return fit.predictions, fit.info

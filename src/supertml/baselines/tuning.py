@@ -25,7 +25,8 @@ from numpy.typing import ArrayLike
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from supertml.baselines.gbt import GbtSettings, fit_predict_gbt
+from supertml.baselines.gbt import GbtSettings, fit_gbt, fit_predict_gbt
+from supertml.baselines.models import BaselineFit
 from supertml.errors import ConfigError
 from supertml.metrics import DEFAULT_B_REG, max_ams
 
@@ -34,6 +35,7 @@ __all__ = [
     "SEARCH_PARAMETERS",
     "GbtTuningSettings",
     "fit_predict_tuned_gbt",
+    "fit_tuned_gbt",
     "sample_trials",
     "validation_score",
 ]
@@ -210,13 +212,13 @@ def _val_score(predictions: pd.DataFrame, settings: GbtTuningSettings) -> float:
     )
 
 
-def fit_predict_tuned_gbt(
+def fit_tuned_gbt(
     settings: GbtTuningSettings,
     prepared: Mapping[str, pd.DataFrame],
     features: Sequence[str],
     *,
     threads: int = 1,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+) -> BaselineFit:
     """Search the boosted-tree settings on ``val``; refit the best, score val/public/private.
 
     Same inputs and predictions contract as :func:`~supertml.baselines.gbt.fit_predict_gbt`
@@ -225,10 +227,11 @@ def fit_predict_tuned_gbt(
     every fit (scikit-learn's own ``threadpoolctl``): by default the trees take every core, and
     on a shared or busy machine OpenMP's busy-waiting then makes small fits many times slower.
 
-    Returns the predictions of the refitted best model and a dict with the search settings,
+    Returns the predictions of the refitted best model, a dict with the search settings,
     the trial table (``trials``: one dict per trial with its parameters, ``n_iter`` used,
     ``score`` and ``seconds``), ``best_trial``, ``chosen`` (its parameters), the refit's info
-    and its validation score (equal to the best trial's: same seed, same model).
+    and its validation score (equal to the best trial's: same seed, same model), and the
+    refitted model.
     """
     missing = [name for name in ("train", "val", "public", "private") if name not in prepared]
     if missing:
@@ -239,13 +242,25 @@ def fit_predict_tuned_gbt(
         return _search_and_refit(settings, prepared, features, threads)
 
 
+def fit_predict_tuned_gbt(
+    settings: GbtTuningSettings,
+    prepared: Mapping[str, pd.DataFrame],
+    features: Sequence[str],
+    *,
+    threads: int = 1,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`fit_tuned_gbt`'s predictions and facts, without the model."""
+    fit = fit_tuned_gbt(settings, prepared, features, threads=threads)
+    return fit.predictions, fit.info
+
+
 def _search_and_refit(
     settings: GbtTuningSettings,
     prepared: Mapping[str, pd.DataFrame],
     features: Sequence[str],
     threads: int,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The body of :func:`fit_predict_tuned_gbt`, run under its thread limit."""
+) -> BaselineFit:
+    """The body of :func:`fit_tuned_gbt`, run under its thread limit."""
     # fit_predict_gbt always scores three subsets; handing it val in the test slots keeps the
     # test events out of every trial (and skips predicting 550k events per trial).
     val_only = {
@@ -273,9 +288,8 @@ def _search_and_refit(
     best = int(np.argmax([trial["score"] for trial in trials]))  # first of any tie
     chosen = {name: trials[best][name] for name in SEARCH_PARAMETERS}
     search_seconds = time.perf_counter() - start
-    predictions, refit_info = fit_predict_gbt(
-        _gbt_settings(chosen, settings.seed), prepared, features
-    )
+    refit = fit_gbt(_gbt_settings(chosen, settings.seed), prepared, features)
+    predictions = refit.predictions
     info = {
         "settings": asdict(settings),
         "objective": settings.objective,
@@ -283,8 +297,8 @@ def _search_and_refit(
         "trials": trials,
         "best_trial": best,
         "chosen": chosen,
-        "refit": refit_info,
+        "refit": refit.info,
         "refit_val_score": _val_score(predictions, settings),
         "search_seconds": search_seconds,
     }
-    return predictions, info
+    return BaselineFit(predictions=predictions, info=info, model=refit.model)

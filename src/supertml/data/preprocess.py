@@ -31,6 +31,7 @@ __all__ = [
     "model_matrix",
     "physical_frame",
     "prepare_splits",
+    "require_columns",
 ]
 
 #: Categorical features left as they are: ``PRI_jet_num`` counts jets (0..3); the pixel encoding
@@ -78,7 +79,7 @@ class StandardScaler:
 
         Other columns (ids, labels, weights, unscaled features) are copied unchanged.
         """
-        _require_columns(frame, self.features)
+        require_columns(frame, self.features)
         raw = frame.loc[:, list(self.features)].to_numpy(dtype=np.float64)
         if np.isnan(raw).any():
             # Raw tables write undefined as -999.0, never NaN: NaN means already transformed.
@@ -138,7 +139,7 @@ def fit_standard_scaler(train: pd.DataFrame, features: Sequence[str]) -> Standar
     which is what it carries in the training data.
     """
     names = tuple(name for name in features if name not in UNSCALED_FEATURES)
-    _require_columns(train, names)
+    require_columns(train, names)
     raw = train.loc[:, list(names)].to_numpy(dtype=np.float64)
     if not np.isfinite(raw).all():
         raise ValueError(
@@ -159,7 +160,7 @@ def model_matrix(frame: pd.DataFrame, features: Sequence[str]) -> npt.NDArray[np
     REFERENCE.md section 5: "missing values become 0 after standardisation". Expects the output
     of ``StandardScaler.transform``; a raw frame (with -999.0) is refused.
     """
-    _require_columns(frame, features)
+    require_columns(frame, features)
     values = frame.loc[:, list(features)].to_numpy(dtype=np.float64)
     if (values == MISSING_VALUE).any():
         raise ValueError("model_matrix: frame holds -999.0 values; pass a transformed frame")
@@ -173,7 +174,7 @@ def physical_frame(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame
     The values stay physical (GeV, radians, counts): the text encoding prints them, and NaN
     marks "undefined" the same way in physical and scaled tables.
     """
-    _require_columns(frame, features)
+    require_columns(frame, features)
     names = list(features)
     raw = frame.loc[:, names].to_numpy(dtype=np.float64)
     out = frame.copy()
@@ -239,7 +240,8 @@ def prepare_splits(splits: Splits, preset: PreprocessingPreset) -> PreparedSplit
     )
 
 
-def _require_columns(frame: pd.DataFrame, names: Sequence[str]) -> None:
+def require_columns(frame: pd.DataFrame, names: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming the columns of ``names`` that ``frame`` lacks."""
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise ValueError(f"frame lacks columns {missing}")

@@ -25,17 +25,21 @@ def train_baseline(
     seed: int,
     output: str | Path,
     info_path: str | Path,
+    model_path: str | Path,
     threads: int = 1,
 ) -> None:
     """Fit a tabular baseline on the prepared training split and score the other subsets; its
     record (``info_path``) holds what the fit reported and the run's provenance
-    (:func:`supertml.runinfo.run_provenance`)."""
-    from supertml.baselines.registry import fit_predict_baseline  # noqa: PLC0415 (scikit-learn)
+    (:func:`supertml.runinfo.run_provenance`), and ``model_path`` the fitted model, for
+    applying it to other events (:mod:`supertml.baselines.models`)."""
+    # scikit-learn (and torch, for the networks) only in the jobs that fit.
+    from supertml.baselines.models import save_baseline_model  # noqa: PLC0415
+    from supertml.baselines.registry import fit_baseline  # noqa: PLC0415
 
     kind = baseline["kind"]
     # The cut settings are scoring's, not the fit's.
     fields = {k: v for k, v in baseline.items() if k not in ("kind", "preprocessing", "scoring")}
-    predictions, info = fit_predict_baseline(
+    fit = fit_baseline(
         kind,
         fields,
         read_frames(prepared_paths),
@@ -43,5 +47,6 @@ def train_baseline(
         seed=seed,
         threads=threads,
     )
-    write_table(output, predictions)
-    write_json(info_path, {"kind": kind, **info, "provenance": run_provenance()})
+    save_baseline_model(model_path, kind, fit.model)
+    write_table(output, fit.predictions)
+    write_json(info_path, {"kind": kind, **fit.info, "provenance": run_provenance()})

@@ -30,9 +30,14 @@ def train_model(
     val_cache: str | Path,
     out_dir: str | Path,
     threads: int,
+    loggers: Mapping[str, Any] | None = None,
+    logger_root: str | Path = "loggers",
 ) -> Path:
-    """Train one (experiment, seed); ``experiment`` holds the resolved model and recipe."""
+    """Train one (experiment, seed); ``experiment`` holds the resolved model and recipe.
+    ``loggers``: the config's ``loggers`` section (TensorBoard / MLflow, written under
+    ``logger_root``; :mod:`supertml.training.loggers`)."""
     from supertml.training import TrainSettings, train_classifier  # noqa: PLC0415
+    from supertml.training.loggers import make_loggers  # noqa: PLC0415
 
     model, recipe = experiment["model"], experiment["recipe"]
     settings = TrainSettings(
@@ -41,8 +46,16 @@ def train_model(
         seed=seed,
         b_reg=b_reg,
     )
+    extra = make_loggers(
+        loggers or {}, root=logger_root, experiment=str(experiment["name"]), seed=seed
+    )
     return train_classifier(
-        settings, train_cache=train_cache, val_cache=val_cache, out_dir=out_dir, threads=threads
+        settings,
+        train_cache=train_cache,
+        val_cache=val_cache,
+        out_dir=out_dir,
+        threads=threads,
+        loggers=extra,
     )
 
 

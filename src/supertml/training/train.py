@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.loggers import Logger
 
 import supertml
 from supertml.cluster.environment import (
@@ -273,6 +274,7 @@ def train_classifier(
     out_dir: str | Path,
     threads: int = 1,
     callbacks: Sequence[pl.Callback] = (),
+    loggers: Sequence[Logger] = (),
 ) -> Path:
     """Train a CNN on the cached images and write ``model.ckpt``, ``metrics.csv`` and
     ``train_config.json`` into ``out_dir`` (and the range test's ``lr_find.*`` if asked).
@@ -283,7 +285,8 @@ def train_classifier(
     ``out_dir/checkpoints/last.ckpt`` when ``checkpoints/fingerprint.json`` shows it was
     written by a run with the same :func:`run_fingerprint`; any other checkpoint there is
     deleted. The directory is removed once ``model.ckpt`` is written. ``callbacks``: extra
-    Lightning callbacks (monitoring, tests).
+    Lightning callbacks (monitoring, tests); ``loggers``: Lightning loggers that also receive
+    the epoch metrics (:mod:`supertml.training.loggers`; ``metrics.csv`` is written anyway).
     """
     out = Path(out_dir)
     checkpoint_dir = out / "checkpoints"
@@ -306,7 +309,7 @@ def train_classifier(
     model = ImageClassifier(resolved.architecture, **resolved.model_arguments())
     metrics = EpochMetricsWriter(out / "metrics.csv", frozen_epochs=settings.frozen_epochs)
     best = BestCheckpoint(checkpoint_dir / "best.ckpt", settings.monitor)
-    trainer = _trainer(settings, checkpoint_dir, [metrics, best], callbacks)
+    trainer = _trainer(settings, checkpoint_dir, [metrics, best], callbacks, loggers)
     log.info(
         "training %s on %s for %s epochs",
         settings.architecture,
@@ -373,6 +376,7 @@ def _trainer(
     checkpoint_dir: Path,
     recorders: Sequence[pl.Callback],
     extra: Sequence[pl.Callback],
+    loggers: Sequence[Logger] = (),
 ) -> pl.Trainer:
     """The training run's Trainer; ``recorders`` (metrics writer, best-epoch record) run after
     the epoch seeder and before the resumable checkpoint, which must store their state."""
@@ -387,7 +391,7 @@ def _trainer(
         use_distributed_sampler=False,  # EpochShuffledBatches shards the batches itself
         precision=_trainer_precision(),  # type: ignore[arg-type]
         deterministic=not torch.cuda.is_available(),
-        logger=False,
+        logger=list(loggers) or False,
         enable_checkpointing=False,  # no ModelCheckpoint: our callbacks do the saving
         callbacks=[
             EpochSeeder(settings.seed),

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 import sklearn
 
+from supertml.baselines.models import load_baseline_model
 from supertml.baselines.registry import BASELINE_KINDS, fit_predict_baseline
 from supertml.config import BASELINE_DEFAULTS
 from supertml.metrics import read_predictions
@@ -44,12 +47,20 @@ def test_train_baseline_writes_predictions_and_its_record(
     chain: dict[str, Any], tmp_path: Path, baseline: dict[str, Any]
 ) -> None:
     output, info = tmp_path / "predictions.parquet", tmp_path / "info.json"
+    model_path = tmp_path / "model.joblib"
     train_baseline(
         baseline, chain["prepared"], features_path=chain["features"], seed=0, output=output,
-        info_path=info,
+        info_path=info, model_path=model_path,
     )  # fmt: skip
     frame = read_predictions(output)
     assert set(frame["subset"]) == {"val", "public", "private"}
     record = json.loads(info.read_text())
     assert record["kind"] == baseline["kind"]
     assert record["provenance"]["libraries"]["scikit-learn"] == sklearn.__version__
+    # The saved model, read back, scores the test events exactly as the fit did.
+    kind, model = load_baseline_model(model_path)
+    assert kind == baseline["kind"]
+    public = pd.read_parquet(chain["prepared"]["public"])
+    expected = frame[frame["subset"] == "public"]
+    assert list(expected["event_id"]) == list(public["event_id"])
+    np.testing.assert_array_equal(model.score(public), expected["score"].to_numpy())
