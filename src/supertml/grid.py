@@ -242,10 +242,18 @@ class Grid:
         """Where an application's files lie."""
         return f"{self.results}/applied/{application}"
 
+    def application(self, name: str) -> dict[str, Any]:
+        """An application's config entry with its name (what its scores record)."""
+        return {"name": name, **self.applications[name]}
+
     def applied_runs(self, application: str) -> list[tuple[str, int]]:
         """(run, seed) of every run an application applies, every seed, in config order."""
         runs = self.applications[application]["runs"]
         return [(name, seed) for name in runs for seed in self.seeds]
+
+    def applied_score_files(self) -> list[str]:
+        """The scores JSON of every applied run and seed, applications in config order."""
+        return [path for path in self.applied_files() if path.endswith(".json")]
 
     def applied_files(self) -> list[str]:
         """Every application's scores and submission of each of its runs and seeds."""

@@ -18,7 +18,11 @@ RUNS = ("pixels12_tiny", "gbt")
 
 def report_config() -> dict[str, Any]:
     # Few folds and resamples: the analyses' numbers are tested in the unit tests.
-    return {**tiny_config(), "analysis": {"n_folds": 3, "n_bootstrap": 50}}
+    return {
+        **tiny_config(),
+        "analysis": {"n_folds": 3, "n_bootstrap": 50},
+        "apply": {"own": {"events": "test_split", "runs": ["gbt"]}},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +62,14 @@ def test_verdict_holds_every_experiment_with_an_uncertainty(reported_run: Path) 
     page = (results / "verdict.md").read_text()
     assert "**Verdict.** " in page
     assert "NOT comparable" in page  # the tiny run's test set is a pseudo test set
-    # verdict, 2a, 2b, 2c, intervals, runs, and what produced each run
-    assert (results / "verdict.html").read_text().count("<table>") == 7
+    # verdict, 2a, 2b, 2c, intervals, runs, what produced each run, and the applied runs
+    assert (results / "verdict.html").read_text().count("<table>") == 8
+    applied = page[page.index("## 6. Runs applied to other events") :]
+    (row,) = [line for line in applied.splitlines() if line.startswith("| own | gbt/seed_0 |")]
+    split = pd.read_json(results / "splits/summary.json")["splits"]
+    events = split["public"]["events"] + split["private"]["events"]
+    assert row.split(" | ")[2:4] == ["test", f"{events:,}"]
+    assert row.endswith("| no labels |")
     produced = page[page.index("## 5. What produced each run") :]
     commit = repository_commit(REPO)
     for run in ("pixels12_tiny/seed_0", "gbt/seed_0"):

@@ -148,7 +148,7 @@ def get_run_encoding(wildcards):
 
 
 def get_application(wildcards):
-    return GRID.applications[wildcards.application]
+    return GRID.application(wildcards.application)
 
 
 # -- GPU jobs' requests: once the caches exist (a dry run shows <TBD>), larger on a retry -----

@@ -91,14 +91,14 @@ rule plot_efficiency:
         roc=report(
             f"{RESULTS}/figures/roc.png",
             caption="../report/roc.rst",
-            category="Runs",
-            labels={"figure": "ROC, every run"},
+            category="Verdict",
+            labels={"item": "3. ROC curves of every run (figure)"},
         ),
         ams=report(
             f"{RESULTS}/figures/ams_vs_efficiency.png",
             caption="../report/ams_vs_efficiency.rst",
-            category="Runs",
-            labels={"figure": "AMS vs signal efficiency, every run"},
+            category="Verdict",
+            labels={"item": "4. AMS against signal efficiency, every run (figure)"},
         ),
     log:
         f"{RESULTS}/logs/plot_efficiency/plot_efficiency.log",
@@ -122,6 +122,7 @@ rule write_verdict:
         analyses=GRID.run_files("analyses"),
         intervals=GRID.run_files("intervals"),
         records=GRID.record_files(),
+        applied=GRID.applied_score_files(),
         splits=f"{RESULTS}/splits/summary.json",
     output:
         markdown=f"{RESULTS}/verdict.md",
@@ -135,19 +136,19 @@ rule write_verdict:
             f"{RESULTS}/verdict.csv",
             caption="../report/verdict_table.rst",
             category="Verdict",
-            labels={"item": "3. claim vs study vs this run (CSV)"},
+            labels={"item": "5. claim vs study vs this run (CSV)"},
         ),
         analyses=report(
             f"{RESULTS}/analyses.csv",
             caption="../report/analyses_table.rst",
             category="Verdict",
-            labels={"item": "4. analyses of the claim (CSV)"},
+            labels={"item": "6. analyses of the claim (CSV)"},
         ),
         intervals=report(
             f"{RESULTS}/intervals.csv",
             caption="../report/intervals_table.rst",
             category="Verdict",
-            labels={"item": "5. bootstrap intervals (CSV)"},
+            labels={"item": "7. bootstrap intervals (CSV)"},
         ),
     log:
         f"{RESULTS}/logs/write_verdict/write_verdict.log",

@@ -18,4 +18,5 @@ with logged_step(snakemake.log[0]):
         study_rows=snakemake.params.study_rows,
         conditions=snakemake.params.conditions,
         record_paths=snakemake.input.records,
+        applied_paths=snakemake.input.applied,
     )

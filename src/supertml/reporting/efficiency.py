@@ -30,8 +30,18 @@ __all__ = ["EfficiencyCurve", "efficiency_curve", "plot_efficiency"]
 
 FloatArray = NDArray[np.float64]
 _DPI: Final[int] = 110
-#: Line styles cycled with mplhep's colours, so runs stay apart where two colours are close.
+#: Line styles cycled with the colours, so runs stay apart in grey print too.
 _STYLES: Final[tuple[str, ...]] = ("-", "--", "-.", ":")
+#: Okabe and Ito's colour-blind-safe palette without its yellow, which mplhep's ATLAS cycle
+#: has fourth and which vanished on white in the report (seen in headless chromium).
+_COLOURS: Final[tuple[str, ...]] = (
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#56B4E9", "#E69F00",
+)  # fmt: skip
+
+
+def _line(i: int) -> tuple[str, str]:
+    """Colour and style of the ``i``-th run's line (the pair repeats after 28 runs)."""
+    return _COLOURS[i % len(_COLOURS)], _STYLES[i % len(_STYLES)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,12 +92,13 @@ def plot_efficiency(
         for i, (curve, label) in enumerate(zip(curves, labels, strict=True)):
             keep = curve.background_efficiency > 0.0
             ax.plot(curve.signal_efficiency[keep], 1.0 / curve.background_efficiency[keep],
-                    linestyle=_STYLES[i % len(_STYLES)],
+                    color=_line(i)[0], linestyle=_line(i)[1],
                     label=f"{label} (AUC {curve.auc:.3f})")  # fmt: skip
         ax.set_yscale("log")
         ax.set_xlim(0.0, 1.0)
         ax.set_ylim(bottom=1.0)
-        ax.set_xlabel("signal efficiency")
+        # One size for both axis titles: the style's large x title dwarfed the y one.
+        ax.set_xlabel("signal efficiency", fontsize="medium")
         ax.set_ylabel("background rejection", fontsize="medium")
         ax.set_title(f"{title}: ROC, {subset} events, weighted", fontsize="medium")
         ax.legend(fontsize="small")
@@ -95,11 +106,11 @@ def plot_efficiency(
         figure = Figure(figsize=(7.5, 6.0))
         ax = figure.subplots()
         for i, (curve, label) in enumerate(zip(curves, labels, strict=True)):
-            ax.plot(curve.signal_efficiency, curve.ams, linestyle=_STYLES[i % len(_STYLES)],
-                    label=label)  # fmt: skip
+            colour, style = _line(i)
+            ax.plot(curve.signal_efficiency, curve.ams, color=colour, linestyle=style, label=label)
         ax.set_xlim(0.0, 1.0)
         ax.set_ylim(bottom=0.0)
-        ax.set_xlabel("signal efficiency")
+        ax.set_xlabel("signal efficiency", fontsize="medium")
         ax.set_ylabel(f"AMS (b_r = {b_reg:g})", fontsize="medium")
         ax.set_title(f"{title}: AMS of 'score >= c', {subset} events", fontsize="medium")
         ax.legend(fontsize="small")

@@ -250,6 +250,16 @@ def _runs_section(scores: pd.DataFrame, analyses: Mapping[tuple[str, int], Recor
 RunProvenance = tuple[str, Record | None]
 
 
+def _cuda_cell(record: Record) -> str:
+    """CUDA / cuDNN of a run; a CUDA build of torch that ran on the CPU says so, rather than
+    a version that reads as if the GPU had been used."""
+    if record["cuda"] is None:
+        return "-"
+    if str(record["device"]).startswith("CPU"):
+        return f"not used (torch built for CUDA {record['cuda']})"
+    return f"{record['cuda']} / {record['cudnn'] or '-'}"
+
+
 def _provenance_section(runs: Sequence[RunProvenance]) -> list[str]:
     """Per run its commit, host, device, CUDA and SLURM job, and a library set shared by runs."""
     lines = [
@@ -272,7 +282,7 @@ def _provenance_section(runs: Sequence[RunProvenance]) -> list[str]:
         commit = str(record["commit"])
         if len(commit.removesuffix("+dirty")) == 40:  # a git hash: its first 12 digits
             commit = commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
-        cuda = "-" if record["cuda"] is None else f"{record['cuda']} / {record['cudnn'] or '-'}"
+        cuda = _cuda_cell(record)
         rows.append([label, commit,
                      str(record["host"]), str(record["device"]), cuda,
                      str(record["slurm_job_id"] or "-"), name])  # fmt: skip
@@ -295,6 +305,7 @@ def report_markdown(
     comparable: bool = True,
     conditions: str | None = None,
     provenance: Sequence[RunProvenance] = (),
+    applied: Sequence[Record] = (),
 ) -> str:
     """The verdict page: claim vs study vs this run, the analyses, the intervals, every run.
 
@@ -302,7 +313,8 @@ def report_markdown(
     ``comparable``: whether the data allow a judgement against the claim
     (:func:`comparable_with_claim`); ``conditions``: the study's conditions beside ours
     (Markdown), shown as section 1a when given; ``provenance``: per run its label and recorded
-    provenance (None if its record has none), shown as section 5.
+    provenance (None if its record has none), shown as section 5; ``applied``: the scores
+    JSON of each run applied to other events (config ``apply``), shown as section 6.
     """
     lines = [
         f"# Does SuperTML reach AMS {PAPER_CLAIM_AMS:.3f}? Verdict for data set `{dataset}`",
@@ -334,4 +346,32 @@ def report_markdown(
     lines += _runs_section(scores, analysis_records)
     if provenance:
         lines += _provenance_section(provenance)
+    if applied:
+        lines += _applied_section(applied)
     return "\n".join(lines)
+
+
+def _applied_section(records: Sequence[Record]) -> list[str]:
+    """Per application, run and subset: the events, those selected at the run's validation
+    cut, and where the file has labels the AMS there."""
+    lines = [
+        "## 6. Runs applied to other events",
+        "",
+        "Each run scored events it never saw (config `apply`), prepared with its own fitted "
+        "preprocessing and, for a CNN, its ordering and encoding; selected at its own "
+        "validation cut. The AMS (b_r as above) uses the file's own weights and exists only "
+        "where the file has labels. Each run's Kaggle submission is "
+        "`applied/<application>/submissions/<run>/seed_<seed>.csv`.",
+        "",
+    ]
+    rows = []
+    for record in records:
+        for subset, entry in record["subsets"].items():
+            ams = f"{entry['ams']:.3f}" if entry["labelled"] else "no labels"
+            rows.append([
+                str(record["application"]["name"]), f"{record['experiment']}/seed_{record['seed']}",
+                subset, f"{entry['events']:,}", f"{entry['selected']:,}",
+                f"{record['cut']:.4f}", ams,
+            ])  # fmt: skip
+    header = ["application", "run", "subset", "events", "selected", "cut", "AMS at cut"]
+    return [*lines, *_md_table(header, rows)]

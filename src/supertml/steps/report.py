@@ -146,13 +146,15 @@ def write_verdict(
     study_rows: Mapping[str, str] | None = None,
     conditions: str | None = None,
     record_paths: Sequence[str | Path] = (),
+    applied_paths: Sequence[str | Path] = (),
 ) -> str:
     """Write the verdict page (Markdown and HTML) and its three tables as CSV; return the page.
 
     ``conditions``: the study's conditions beside the config's, as Markdown
     (:func:`supertml.conditions.conditions_markdown`), shown under the comparison table.
     ``record_paths``: each run's training record (``.../runs/<run>/seed_<seed>/<file>.json``),
-    whose ``provenance`` the page lists per run.
+    whose ``provenance`` the page lists per run. ``applied_paths``: the scores JSON of each
+    run applied to other events (``score_applied``), listed in section 6.
 
     ``verdict_csv``: the claim-vs-study-vs-this-run rows
     (:func:`~supertml.reporting.verdict.verdict_rows`); ``analyses_csv`` and ``intervals_csv``:
@@ -187,6 +189,7 @@ def write_verdict(
         comparable=comparable,
         conditions=conditions,
         provenance=[_run_provenance(path) for path in record_paths],
+        applied=[read_json(path) for path in applied_paths],
     )
     with atomic_path(markdown_path) as tmp:
         tmp.write_text(page, encoding="utf-8")

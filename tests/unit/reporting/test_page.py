@@ -21,3 +21,14 @@ def test_full_data_gets_no_note_but_any_pseudo_test_set_does() -> None:
     assert note is not None
     assert "'kaggle_training'" in note
     assert "pseudo test set" in note
+
+
+def test_a_cuda_build_that_ran_on_the_cpu_does_not_read_as_cuda_used() -> None:
+    from supertml.reporting.page import _cuda_cell  # noqa: PLC0415 (one private rule)
+
+    assert _cuda_cell({"cuda": None, "cudnn": None, "device": "CPU (x86_64)"}) == "-"
+    assert (
+        _cuda_cell({"cuda": "13.0", "cudnn": None, "device": "CPU (x86_64)"})
+        == "not used (torch built for CUDA 13.0)"
+    )
+    assert _cuda_cell({"cuda": "13.0", "cudnn": 91002, "device": "NVIDIA H200"}) == "13.0 / 91002"

@@ -150,7 +150,7 @@ def test_the_submission_selects_at_the_runs_cut_and_the_scores_say_so(
     write_submission(root / "gbt_applied.parquet", root / "gbt_scores.json", output=root / "s.csv")
     score_applied(
         root / "gbt_applied.parquet", root / "gbt_scores.json", identity={"experiment": "gbt"},
-        application={"events": "test_split"}, output=root / "applied.json",
+        application={"name": "own", "events": "test_split"}, output=root / "applied.json",
     )  # fmt: skip
     cut = json.loads((root / "gbt_scores.json").read_text())["cut"]
     submission = read_submission(root / "s.csv").set_index("EventId")
