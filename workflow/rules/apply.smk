@@ -76,7 +76,8 @@ rule apply_model:
     resources:
         gpu=1,
         mem_mb=get_prediction_mem_mb,
-        runtime=60,
+        # The job encodes its events too (no cache is written for them); doubled on a retry.
+        runtime=lambda wildcards, attempt: 60 * 2 ** (attempt - 1),
     params:
         encoding=get_run_encoding,
         code=step_version("apply_model"),
