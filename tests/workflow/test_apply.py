@@ -77,6 +77,8 @@ def test_the_ams_at_the_runs_cut_and_from_its_submission_are_its_scores(
     # A grader's view: the submission file alone, against the file's labels and weights.
     submission = read_submission(results / f"applied/own_sets/submissions/{run}/seed_0.csv")
     solution = solution_frame(read_applied_events(finished / "opendata.csv.gz"))
+    # Kaggle grades its test set only: the submission holds the b and v events, no others.
+    assert sorted(submission["EventId"]) == sorted(solution["EventId"])
     graded = submission_ams(submission, solution, b_reg=scores["b_reg"])
     assert graded["Public"] == pytest.approx(scores["public_ams"], rel=1e-9)
     assert graded["Private"] == pytest.approx(scores["private_ams"], rel=1e-9)

@@ -19,16 +19,18 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from supertml.errors import DataValidationError
 from supertml.io import atomic_path
 from supertml.metrics import ams
 
 __all__ = [
+    "GRADED_SUBSETS",
     "SOLUTION_COLUMNS",
     "SUBMISSION_COLUMNS",
     "USAGES",
+    "graded_events",
     "read_submission",
     "solution_frame",
     "submission_ams",
@@ -43,6 +45,17 @@ SUBMISSION_COLUMNS: Final[tuple[str, ...]] = ("EventId", "RankOrder", "Class")
 SOLUTION_COLUMNS: Final[tuple[str, ...]] = ("EventId", "Class", "Weight", "Usage")
 #: The solution's ``Usage`` by applied subset: the leaderboard sets of the challenge.
 USAGES: Final[dict[str, str]] = {"public": "Public", "private": "Private"}
+#: Applied subsets that Kaggle grades: its test set, with or without labels.
+GRADED_SUBSETS: Final[tuple[str, ...]] = (*USAGES, "test")
+
+
+def graded_events(subset: ArrayLike) -> NDArray[np.bool_]:
+    """Which events a submission holds: those of the challenge's test set (public, private,
+    or an unlabelled ``test.csv``), as Kaggle accepts only those; every event of a file that
+    holds none (a training file: then the submission is for recomputing its AMS only)."""
+    names = np.asarray(subset, dtype=str)
+    graded = np.isin(names, GRADED_SUBSETS)
+    return graded if graded.any() else np.ones(len(names), dtype=np.bool_)
 
 
 def submission_frame(event_id: ArrayLike, score: ArrayLike, cut: float) -> pd.DataFrame:

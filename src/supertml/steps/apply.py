@@ -151,8 +151,10 @@ def score_applied(
 def write_submission(
     predictions_path: str | Path, run_scores_path: str | Path, *, output: str | Path
 ) -> None:
-    """The run's Kaggle submission of the applied events, Class at its validation cut."""
+    """The run's Kaggle submission of the applied events Kaggle grades (all of a file without
+    test events), Class at its validation cut."""
     frame = _applied(predictions_path)
+    frame = frame[applied_submission.graded_events(frame["subset"])]
     cut = float(json.loads(Path(run_scores_path).read_text())["cut"])
     submission = applied_submission.submission_frame(frame["event_id"], frame["score"], cut)
     applied_submission.write_submission(output, submission, event_ids=frame["event_id"])

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from supertml.applied.submission import (
+    graded_events,
     read_submission,
     solution_frame,
     submission_ams,
@@ -99,3 +100,10 @@ def test_the_grader_refuses_a_submission_missing_solution_events() -> None:
                              score=[0.9, 0.1])  # fmt: skip
     with pytest.raises(ValueError, match="missing from the submission"):
         submission_ams(submission_frame([1], [0.9], 0.5), solution_frame(test), b_reg=10.0)
+
+
+def test_a_submission_holds_the_test_events_of_a_file_that_has_them() -> None:
+    subsets = ["training", "public", "private", "unused"]
+    assert list(graded_events(subsets)) == [False, True, True, False]
+    assert list(graded_events(["test", "test"])) == [True, True]
+    assert list(graded_events(["training", "training"])) == [True, True]  # no test events
