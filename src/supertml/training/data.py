@@ -34,6 +34,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 
 from supertml.encoding import ImageCache, read_image_cache
 from supertml.seeding import derived_seed
+from supertml.training.host import on_device
 
 __all__ = [
     "LOSS_WEIGHTS",
@@ -287,6 +288,15 @@ class ImageCacheDataModule(pl.LightningDataModule):
             self._train = IndexedTensors(cache_to_dataset(train, weights), device)
             self._train_index = training_index(train.label, self.signal_copies)
             self._val = IndexedTensors(cache_to_dataset(monitor), device)
+
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
+        # The batches are cut on the training device already: skip Lightning's recursive copy
+        # (a no-op that costs host time every step, bench/host_overhead.py) when they are.
+        if on_device(batch, device):
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def train_dataloader(self) -> DataLoader[Batch]:
         assert self._train is not None, "setup() first"

@@ -33,6 +33,7 @@ from supertml.training.backbone import (
     input_statistics,
     parameter_groups,
 )
+from supertml.training.host import EpochMean
 from supertml.training.schedule import BETA2, MOMENTUMS, StagedOneCycle, discriminative_rates
 
 __all__ = [
@@ -116,6 +117,7 @@ class ImageClassifier(pl.LightningModule):
         self.register_buffer("channel_mean", mean, persistent=False)
         self.register_buffer("channel_std", std, persistent=False)
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self._train_loss = EpochMean()
         # The compiled network is not a registered submodule: checkpoints keep the plain names.
         self._compiled: nn.Module | None = None
         self._schedule: StagedOneCycle | None = None  # set by configure_optimizers
@@ -197,6 +199,7 @@ class ImageClassifier(pl.LightningModule):
         return bool(self.current_epoch < self.hparams["frozen_epochs"])
 
     def on_train_epoch_start(self) -> None:
+        self._train_loss.reset()
         # On one device, frozen parameters skip their weight gradients altogether (faster). Under
         # DDP every parameter must keep requires_grad from the start (the reducer only syncs
         # those), so there they compute gradients that on_before_optimizer_step discards.
@@ -231,8 +234,20 @@ class ImageClassifier(pl.LightningModule):
             logits = self(images)
         per_event = F.cross_entropy(logits.float(), labels, reduction="none")
         loss = (per_event * loss_weights).sum() / loss_weights.sum()
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(labels))
+        # Not self.log per step: Lightning's logging machinery costs more host time than a
+        # small-image GPU step leaves (bench/host_overhead.py). The same epoch mean is kept
+        # on the device and logged once, at the epoch's last step (on_train_batch_end).
+        self._train_loss.add(loss, len(labels))
         return loss
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        trainer = self.trainer
+        stops = 0 < trainer.max_steps <= trainer.global_step  # a run bounded by steps
+        if batch_idx + 1 == trainer.num_training_batches or stops:
+            # batch_size=1: Lightning's own mean of one value is that value, bit for bit.
+            self.log(
+                "train_loss", self._train_loss.mean(), on_step=False, on_epoch=True, batch_size=1
+            )
 
     # -- validation ---------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import TQDMProgressBar
 from pytorch_lightning.loggers import Logger
 
 import supertml
@@ -49,6 +50,10 @@ from supertml.training.model import ImageClassifier
 __all__ = ["TrainSettings", "run_fingerprint", "train_classifier"]
 
 log = logging.getLogger(__name__)
+
+#: Training steps between progress-bar redraws: drawn every step, the bar costs more host
+#: time than a small-image GPU step takes (bench/host_overhead.py, bench/RESULTS.md issue 14).
+PROGRESS_REFRESH_STEPS: Final = 50
 
 #: Environment variables through which the first DDP process informs the others.
 _RESUME_ENV = "SUPERTML_RESUME_FROM"
@@ -400,6 +405,7 @@ def _trainer(
             *recorders,
             LastCheckpoint(checkpoint_dir / "last.ckpt"),
             *extra,
+            TQDMProgressBar(refresh_rate=PROGRESS_REFRESH_STEPS),
         ],
         num_sanity_val_steps=0,
         log_every_n_steps=1,
