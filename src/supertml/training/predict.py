@@ -19,6 +19,7 @@ import torch
 from supertml.encoding import iter_image_chunks, read_image_cache
 from supertml.metrics import predictions_frame
 from supertml.training.model import ImageClassifier, load_classifier
+from supertml.training.prefetch import read_ahead
 
 __all__ = [
     "CHUNK_BYTES",
@@ -109,19 +110,21 @@ def predict_caches(
     generator = torch.Generator(device=model.device).manual_seed(tta_seed)
     frames = []
     for subset, path in caches.items():
-        # Streamed from disk a transfer's worth at a time: the host holds about CHUNK_BYTES of
-        # images, not the whole cache (450k private events at 224 px are 22.6 GB). The chunks
-        # are whole transfers of cache_probabilities, so batches, and with them the
-        # test-time-augmentation draws, are those of scoring the cache in one piece.
+        # Streamed from disk a transfer's worth at a time: the host holds about two CHUNK_BYTES
+        # of images, not the whole cache (450k private events at 224 px are 22.6 GB). The
+        # chunks are whole transfers of cache_probabilities, so batches, and with them the
+        # test-time-augmentation draws, are those of scoring the cache in one piece. A
+        # thread reads and decompresses the next chunk while the device scores this one.
         cache = read_image_cache(path, load_images=False)
         per_chunk = transfer_events(cache.image_shape[0] * cache.image_shape[1], batch_size)
         parts = []
-        for chunk in iter_image_chunks(path, chunk_size=per_chunk):
+        for chunk in read_ahead(iter_image_chunks(path, chunk_size=per_chunk)):
             parts.append(
                 cache_probabilities(model, chunk.images, batch_size=batch_size, generator=generator)
             )
-            # Let go of this chunk before the next is read: the loop would otherwise hold two
-            # (the rehearsal's 600k events at 56 px peaked at 3.7 GB with two, bench/RESULTS.md).
+            # Let go of this chunk before asking for the next: read_ahead then holds one more,
+            # not two (the rehearsal's 600k events at 56 px peaked at 3.7 GB holding two
+            # without read-ahead, bench/RESULTS.md).
             del chunk
         n_classes = int(model.hparams["num_classes"])
         probabilities = np.concatenate(parts) if parts else np.empty((0, n_classes))

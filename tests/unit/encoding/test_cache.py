@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -520,3 +521,29 @@ def test_write_rejects_labels_outside_the_classes(
     with pytest.raises(ValueError, match=message):
         _write(path, **overrides)
     assert not path.exists()
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 40), (3, 30), (7, 14), (13, 15), (39, 40)])
+def test_rows_are_read_in_pieces_along_the_storage_chunks(
+    tmp_path: Path, start: int, stop: int
+) -> None:
+    images = np.arange(40 * 4 * 4, dtype=np.uint8).reshape(40, 4, 4)
+    with h5py.File(tmp_path / "x.h5", "w") as handle:
+        handle.create_dataset("images", data=images, chunks=(7, 4, 4), compression="gzip")
+    pieces: list[tuple[int, int]] = []
+    with h5py.File(tmp_path / "x.h5", "r") as handle:
+        dataset = handle["images"]
+        original = dataset.read_direct
+
+        def record(out: Any, source: Any, dest: Any) -> None:
+            pieces.append((source.start, source.stop))
+            original(out, source, dest)
+
+        dataset.read_direct = record
+        rows = cache._read_rows(dataset, start, stop)
+    np.testing.assert_array_equal(rows, images[start:stop])
+    # Each piece lies inside one storage chunk of 7 rows, and together they cover start:stop.
+    assert all(first // 7 == (last - 1) // 7 for first, last in pieces)
+    assert pieces[0][0] == start
+    assert pieces[-1][1] == stop
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
