@@ -218,3 +218,17 @@ def test_bad_table_entries_are_named(
     config["recipes"]["r"] |= recipe
     with pytest.raises(ConfigError, match=message):
         validate_config(config)
+
+
+@pytest.mark.parametrize("setting", [True, False, "reduce-overhead", "max-autotune"])
+def test_compile_takes_a_boolean_or_a_torch_compile_mode(setting: bool | str) -> None:
+    raw = minimal()
+    raw["recipes"]["r"]["compile"] = setting
+    assert validate_config(raw)["recipes"]["r"]["compile"] == setting
+
+
+def test_an_unknown_compile_mode_is_rejected() -> None:
+    raw = minimal()
+    raw["recipes"]["r"]["compile"] = "fastest"
+    with pytest.raises(ConfigError, match="compile"):
+        validate_config(raw)

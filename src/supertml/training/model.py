@@ -14,7 +14,7 @@ discriminative learning rates).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pytorch_lightning as pl
@@ -37,9 +37,11 @@ from supertml.training.host import EpochMean
 from supertml.training.schedule import BETA2, MOMENTUMS, StagedOneCycle, discriminative_rates
 
 __all__ = [
+    "COMPILE_MODES",
     "TTA_DEFAULT_LIGHTING",
     "ImageClassifier",
     "PretrainedWeightsError",
+    "compile_mode",
     "create_backbone",
     "load_classifier",
     "to_unit_interval",
@@ -48,6 +50,30 @@ __all__ = [
 #: fastai's default max_lighting (brightness and contrast), the test-time augmentation of
 #: models trained without intensity augmentation.
 TTA_DEFAULT_LIGHTING = (0.2, 0.2)
+
+
+#: ``torch.compile`` modes a recipe's ``compile`` may name (``true`` is ``default``).
+#: ``reduce-overhead`` replays each step's kernels as CUDA graphs: one launch instead of
+#: thousands, for small-image steps that are launch-bound (issue 14); on a CPU torch.compile
+#: skips the graphs and compiles as ``default``.
+COMPILE_MODES: Final[tuple[str, ...]] = (
+    "default",
+    "reduce-overhead",
+    "max-autotune",
+    "max-autotune-no-cudagraphs",
+)
+
+#: The modes that record CUDA graphs.
+_GRAPH_MODES: Final = frozenset({"reduce-overhead", "max-autotune"})
+
+
+def compile_mode(setting: bool | str) -> str | None:
+    """The ``torch.compile`` mode of a ``compile`` setting, None for none (``false``)."""
+    if isinstance(setting, bool):
+        return "default" if setting else None
+    if setting not in COMPILE_MODES:
+        raise ValueError(f"unknown compile mode {setting!r}; choose true, false or {COMPILE_MODES}")
+    return setting
 
 
 def to_unit_interval(images: torch.Tensor) -> torch.Tensor:
@@ -93,12 +119,13 @@ class ImageClassifier(pl.LightningModule):
         brightness: float = 0.0,
         contrast: float = 0.0,
         tta: int = 0,
-        compile: bool = False,
+        compile: bool | str = False,
         b_reg: float = 10.0,
         extra_cycles: list[tuple[int, float, float]] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
+        compile_mode(compile)  # an unknown mode fails here, not at the first batch
         if frozen_epochs > 0 and layer_groups < 2:
             raise ValueError("a two-stage recipe needs at least 2 layer groups (body and head)")
         self.backbone = create_backbone(
@@ -120,6 +147,7 @@ class ImageClassifier(pl.LightningModule):
         self._train_loss = EpochMean()
         # The compiled network is not a registered submodule: checkpoints keep the plain names.
         self._compiled: nn.Module | None = None
+        self._graphs = False  # compiled with CUDA graphs
         self._schedule: StagedOneCycle | None = None  # set by configure_optimizers
         head_ids = {id(p) for p in head_parameters(self.backbone)}
         groups = parameter_groups(self.backbone, layer_groups)
@@ -181,14 +209,24 @@ class ImageClassifier(pl.LightningModule):
             probability += torch.softmax(self.network(self.normalise(x)).float(), dim=1)
         return probability / (n_copies + 1)
 
-    def prepare_for_device(self, *, compile_network: bool) -> None:
-        """channels_last weights on a GPU; ``torch.compile`` of the network if asked."""
+    def prepare_for_device(self, *, compile_network: bool | str) -> None:
+        """channels_last weights on a GPU; ``torch.compile`` of the network if asked (``True``
+        or one of :data:`COMPILE_MODES`)."""
         if self.device.type == "cuda":
             self.backbone.to(memory_format=torch.channels_last)
-        if compile_network and self._compiled is None:
+        mode = compile_mode(compile_network)
+        if mode is not None and self._compiled is None:
             # Set past nn.Module.__setattr__: registered, the compiled wrapper would add a
             # second copy of every weight ("_compiled._orig_mod.*") to the checkpoints.
-            object.__setattr__(self, "_compiled", torch.compile(self.backbone))
+            object.__setattr__(self, "_compiled", torch.compile(self.backbone, mode=mode))
+            self._graphs = mode in _GRAPH_MODES
+
+    def mark_step(self) -> None:
+        """Tell CUDA-graph replay that a new step begins: a graph's outputs are overwritten by
+        its next replay, and without the mark torch cannot tell a new step from a forward
+        pass of the same step (a no-op unless compiled with CUDA graphs)."""
+        if self._graphs:
+            torch.compiler.cudagraph_mark_step_begin()  # type: ignore[no-untyped-call]
 
     def on_fit_start(self) -> None:
         self.prepare_for_device(compile_network=self.hparams["compile"])
@@ -215,6 +253,7 @@ class ImageClassifier(pl.LightningModule):
                 p.grad = None
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        self.mark_step()
         # fastai's one-cycle momentum: beta1 follows the step count (so a resumed run, whose
         # global_step is restored, continues the same cycle).
         if self._schedule is None:  # pragma: no cover - Lightning configures optimisers first
@@ -250,6 +289,11 @@ class ImageClassifier(pl.LightningModule):
             )
 
     # -- validation ---------------------------------------------------------------------------
+
+    def on_validation_batch_start(
+        self, batch: Any, batch_idx: int, dataloader_idx: int = 0
+    ) -> None:
+        self.mark_step()
 
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         images, labels, weights = batch

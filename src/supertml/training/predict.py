@@ -34,7 +34,7 @@ CHUNK_BYTES = 1 << 30
 
 
 def inference_model(
-    checkpoint: str | Path, *, threads: int = 1, compile_network: bool = False
+    checkpoint: str | Path, *, threads: int = 1, compile_network: bool | str = False
 ) -> ImageClassifier:
     """A trained classifier ready to score: on the GPU when there is one, in eval mode,
     channels_last there, compiled if asked."""
@@ -79,6 +79,7 @@ def cache_probabilities(
     for first in range(0, len(host), per_chunk):
         chunk = host[first : first + per_chunk].to(model.device)
         for start in range(0, len(chunk), batch_size):
+            model.mark_step()
             with autocast:
                 parts.append(model.tta_probabilities(chunk[start : start + batch_size], generator))
     probabilities: npt.NDArray[np.float64] = torch.cat(parts).double().cpu().numpy()
@@ -91,7 +92,7 @@ def predict_caches(
     *,
     batch_size: int = 1024,
     threads: int = 1,
-    compile_network: bool = False,
+    compile_network: bool | str = False,
     tta_seed: int = 0,
 ) -> pd.DataFrame:
     """Return one row per event of the given caches: event_id, subset, label, weight, score.
@@ -99,8 +100,8 @@ def predict_caches(
     ``caches`` maps subset name to HDF5 cache; the subset column is taken from the mapping's
     key so that a cache of one split can be scored as whichever subset the caller means.
     Weights are passed through unchanged (already scaled by the split step).
-    ``compile_network``: ``torch.compile`` the network first (pays off for large test sets on
-    a GPU).
+    ``compile_network``: ``torch.compile`` the network first, ``True`` or a mode of
+    :data:`supertml.training.model.COMPILE_MODES` (pays off for large test sets on a GPU).
     """
     model = inference_model(checkpoint, threads=threads, compile_network=compile_network)
     if model.hparams["num_classes"] != 2:

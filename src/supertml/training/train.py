@@ -80,7 +80,8 @@ class TrainSettings:
     ``valid_pct``; see :mod:`supertml.training.data`). ``brightness`` / ``contrast``:
     train-time intensity augmentation; ``tta``: augmented copies averaged at prediction.
     ``monitor``: the metric that picks the saved epoch
-    (:data:`supertml.training.callbacks.MONITORS`). ``compile``: ``torch.compile`` the network.
+    (:data:`supertml.training.callbacks.MONITORS`). ``compile``: ``torch.compile`` the network
+    (``True``, or a mode of :data:`supertml.training.model.COMPILE_MODES`).
     ``devices``: GPUs (or CPU processes) of DDP training.
     """
 
@@ -106,7 +107,7 @@ class TrainSettings:
     contrast: float = 0.0
     tta: int = 0
     monitor: str = "last"
-    compile: bool = False
+    compile: bool | str = False
     devices: int = 1
     seed: int = 0
     b_reg: float = 10.0
