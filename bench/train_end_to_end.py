@@ -42,6 +42,7 @@ from supertml.data.preprocess import fit_standard_scaler
 from supertml.encoding import write_image_cache
 from supertml.encoding.registry import make_encoder
 from supertml.training import TrainSettings, predict_caches, train_classifier
+from supertml.training.model import COMPILE_MODES
 
 __all__ = ["main"]
 
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--compile", action="store_true", help="torch.compile the network")
+    parser.add_argument(
+        "--compile-mode", choices=COMPILE_MODES, help="torch.compile mode (implies --compile)"
+    )
+    parser.add_argument(
+        "--score-batch-size", type=int, default=1024, help="batch size of predict_caches"
+    )
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args(argv)
 
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             learning_rate=args.learning_rate,
             layer_groups=3,
             lr_spread=100.0,
-            compile=args.compile,
+            compile=args.compile_mode or args.compile,
         )
         start = time.perf_counter()
         checkpoint = train_classifier(
@@ -130,8 +137,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         scores = predict_caches(
             checkpoint,
             {"public": caches["public"]},
+            batch_size=args.score_batch_size,
             threads=args.threads,
-            compile_network=args.compile,
+            compile_network=args.compile_mode or args.compile,
         )
         score_seconds = time.perf_counter() - start
 
@@ -145,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "epochs": f"{args.frozen_epochs}+{args.epochs}",
         "train_events": args.train_events,
         "val_events": args.val_events,
-        "compile": args.compile,
+        "compile": args.compile_mode or args.compile,
         "cache_build_s": round(cache_seconds, 1),
         "train_wall_s": round(train_seconds, 1),
         "train_img_per_s_overall": round(epochs * args.train_events / train_seconds, 1),
