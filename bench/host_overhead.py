@@ -17,10 +17,13 @@ In one process, alternating ``--rounds`` times:
    (deterministic algorithms on a CPU, as the training job sets them).
 
 Each step is timed on its own (start of one batch to the start of the next), in CPU time of
-this process (one torch thread: its host work, which other processes' load on a shared
-machine does not inflate) and in wall time; a round's figure is its median step. The ratio is
-bare / project median CPU time per step (= project / bare steps per second), per round and
-over all rounds; the wall-time ratio is reported beside it.
+this process (one torch thread: its host work; a waiting process's time does not count) and
+in wall time. Per round: the median step (CPU and wall) and the lower decile of CPU time (the
+step's cost while nothing else competed for the core's caches and sibling: on a shared VM
+another process's load inflates even the CPU time of a step, the fastest tenth much less).
+``ratio_project_over_bare`` is bare / project median CPU time per step (= project / bare
+steps per second) over the rounds; ``ratio_p10`` and ``ratio_wall`` the same of the lower
+deciles and of the wall times.
 
 ``--compare OLD_SRC NEW_SRC`` runs this script in a fresh process per source tree, old and new
 alternately, and writes both results side by side (same machine, one after the other)::
@@ -84,10 +87,19 @@ class _StepClock(pl.Callback):
             self.stamps.append(_clock())
 
 
-def _median_step(stamps: list[tuple[float, float]], warmup: int) -> tuple[float, float]:
-    """Median (CPU, wall) seconds of the steps after ``warmup``."""
+def _median_step(stamps: list[tuple[float, float]], warmup: int) -> tuple[float, float, float]:
+    """Median CPU, median wall and lower-decile CPU seconds of the steps after ``warmup``.
+
+    The lower decile is the step's cost when nothing else ran on the core's sibling or in
+    its caches: on a shared 2-core VM other processes' load inflates even the CPU time of
+    a step (by up to 2x, bench/RESULTS.md issue 14), the fastest tenth of steps much less.
+    """
     steps = np.diff(np.asarray(stamps), axis=0)[warmup:]
-    return float(np.median(steps[:, 0])), float(np.median(steps[:, 1]))
+    return (
+        float(np.median(steps[:, 0])),
+        float(np.median(steps[:, 1])),
+        float(np.quantile(steps[:, 0], 0.1)),
+    )
 
 
 def _cache(path: Path, n: int, size: int) -> Path:
@@ -109,8 +121,8 @@ def _cache(path: Path, n: int, size: int) -> Path:
     return path
 
 
-def project_step(args: argparse.Namespace, cache: Path, work: Path) -> tuple[float, float]:
-    """Median (CPU, wall) seconds per step of the training job's Trainer, data and model."""
+def project_step(args: argparse.Namespace, cache: Path, work: Path) -> tuple[float, float, float]:
+    """Seconds per step (see _median_step) of the training job's Trainer, data and model."""
 
     settings = TrainSettings(architecture=args.model, epochs=1, batch_size=args.batch_size)
     pl.seed_everything(0, verbose=False)
@@ -127,8 +139,8 @@ def project_step(args: argparse.Namespace, cache: Path, work: Path) -> tuple[flo
     return _median_step(clock.stamps, args.warmup)
 
 
-def bare_step(args: argparse.Namespace, n: int) -> tuple[float, float]:
-    """Median (CPU, wall) seconds per step of a plain loop: same network, batch, inputs."""
+def bare_step(args: argparse.Namespace, n: int) -> tuple[float, float, float]:
+    """Seconds per step (see _median_step) of a plain loop: same network, batch, inputs."""
     torch.manual_seed(0)
     network = timm.create_model(args.model, pretrained=False, num_classes=2)
     optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3, weight_decay=0.01)
@@ -157,8 +169,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """Alternate project and bare ``args.rounds`` times; medians and their ratio."""
     torch.set_num_threads(args.threads)
     n = (args.warmup + args.steps + 1) * args.batch_size
-    project: list[tuple[float, float]] = []
-    bare: list[tuple[float, float]] = []
+    project: list[tuple[float, float, float]] = []
+    bare: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="supertml-bench-overhead-") as tmp:
         cache = _cache(Path(tmp) / "train.h5", n, args.size)
         for round_ in range(args.rounds):
@@ -186,9 +198,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "project_steps_per_cpu_s": round(1 / cpu_project, 1),
         "bare_steps_per_cpu_s": round(1 / cpu_bare, 1),
         "ratio_project_over_bare": round(cpu_bare / cpu_project, 3),
+        "ratio_median_of_rounds": round(
+            statistics.median(b[0] / p[0] for p, b in zip(project, bare, strict=True)), 3
+        ),
         "project_wall_ms_per_step": [round(p[1] * 1e3, 3) for p in project],
         "bare_wall_ms_per_step": [round(b[1] * 1e3, 3) for b in bare],
         "ratio_wall": round(wall_bare / wall_project, 3),
+        "project_cpu_ms_per_step_p10": [round(p[2] * 1e3, 3) for p in project],
+        "bare_cpu_ms_per_step_p10": [round(b[2] * 1e3, 3) for b in bare],
+        "ratio_p10": round(
+            statistics.median(b[2] for b in bare) / statistics.median(p[2] for p in project), 3
+        ),
     }
 
 
@@ -217,8 +237,14 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
     summary = {
         name: {
             "ratio_per_process": [r["ratio_project_over_bare"] for r in results],
-            "ratio_median": statistics.median(r["ratio_project_over_bare"] for r in results),
+            "ratio_median": round(
+                statistics.median(r["ratio_project_over_bare"] for r in results), 3
+            ),
+            "ratio_median_of_all_rounds": round(
+                statistics.median(x for r in results for x in r["ratio_per_round"]), 3
+            ),
             "ratio_wall_per_process": [r["ratio_wall"] for r in results],
+            "ratio_p10_per_process": [r["ratio_p10"] for r in results],
             "project_steps_per_cpu_s_median": statistics.median(
                 r["project_steps_per_cpu_s"] for r in results
             ),
