@@ -9,10 +9,11 @@
 # Steps, in the order of what the issue needs most (REFERENCE.md / bench/RESULTS.md targets):
 #   1-4  bench/train.py: project vs bare-loop training images/s and their ratio for
 #        SE-ResNet50 @ 56 (batch 512, then 1024), ResNet34 @ 224, SENet154 @ 224;
-#   5    the same SE-ResNet50 @ 56 batch 512 with torch.compile mode reduce-overhead (CUDA
-#        graphs; the option issue 14 adds, off by default until this measures it);
-#   6    bench/train_end_to_end.py: run 7's two-stage 4+4 epochs on 200k events (<= 120 s);
-#   7    bench/score_full_size.py: SENet154 scoring of 550k events at 224 px (<= 4 min).
+#   5    bench/train_end_to_end.py: run 7's two-stage 4+4 epochs on 200k events (<= 120 s);
+#   6    bench/score_full_size.py: SENet154 scoring of 550k events at 224 px (<= 4 min; it
+#        prints its progress per chunk, so a run cut by the budget still gives a rate);
+#   7    SE-ResNet50 @ 56 batch 512 with torch.compile mode reduce-overhead (CUDA graphs; the
+#        option issue 14 adds, off by default until this measures it), with what is left.
 # Each step has its own time limit (timeout), cut further to what is left of the overall
 # budget, so one slow step cannot eat the others. Every step's output goes to
 # $DIR/<step>.log, its result (the last JSON line) to $DIR/<step>.json, and $DIR/summary.md
@@ -82,18 +83,18 @@ if [[ $MODE == gpu ]]; then
     step 2_seresnet50_56_b1024 45 bench/train.py --model legacy_seresnet50 --size 56 --batch-size 1024 --events 26624 --steps 20 "${T[@]}"
     step 3_resnet34_224_b256 50 bench/train.py --model resnet34 --size 224 --batch-size 256 --events 6400 --steps 20 "${T[@]}"
     step 4_senet154_224_b64 60 bench/train.py --model legacy_senet154 --size 224 --batch-size 64 --events 1280 --steps 15 "${T[@]}"
-    step 5_seresnet50_56_b512_cudagraphs 90 bench/train.py --model legacy_seresnet50 --size 56 --batch-size 512 --events 24576 --steps 40 --compile-mode reduce-overhead "${T[@]}"
-    step 6_end_to_end_seresnet50_4+4_200k 150 bench/train_end_to_end.py --model legacy_seresnet50 --size 56 --batch-size 512 --score-events 20000
-    step 7_score_senet154_550k 300 bench/score_full_size.py --model legacy_senet154 --size 224 --events 550000
+    step 5_end_to_end_seresnet50_4+4_200k 165 bench/train_end_to_end.py --model legacy_seresnet50 --size 56 --batch-size 512 --score-events 20000
+    step 6_score_senet154_550k 300 bench/score_full_size.py --model legacy_senet154 --size 224 --events 550000
+    step 7_seresnet50_56_b512_cudagraphs 90 bench/train.py --model legacy_seresnet50 --size 56 --batch-size 512 --events 24576 --steps 40 --compile-mode reduce-overhead "${T[@]}"
 else
     T=(--threads 1 --no-inference)
     step 1_seresnet50_56_b512 60 bench/train.py --model test_resnet --size 16 --batch-size 32 --events 1024 --steps 10 --warmup 2 "${T[@]}"
     step 2_seresnet50_56_b1024 60 bench/train.py --model test_resnet --size 16 --batch-size 64 --events 1024 --steps 5 --warmup 2 "${T[@]}"
     step 3_resnet34_224_b256 60 bench/train.py --model test_resnet --size 32 --batch-size 16 --events 256 --steps 5 --warmup 2 "${T[@]}"
     step 4_senet154_224_b64 60 bench/train.py --model test_resnet --size 32 --batch-size 8 --events 128 --steps 5 --warmup 2 "${T[@]}"
-    step 5_seresnet50_56_b512_cudagraphs 5 bench/train.py --model test_resnet --size 16 --batch-size 32 --events 1024 --steps 10 --warmup 2 --compile-mode reduce-overhead "${T[@]}"
-    step 6_end_to_end_seresnet50_4+4_200k 90 bench/train_end_to_end.py --model test_resnet --size 16 --batch-size 64 --train-events 2000 --val-events 500 --score-events 1000 --frozen-epochs 1 --epochs 1 --threads 1
-    step 7_score_senet154_550k 60 bench/score_full_size.py --model test_resnet --size 32 --events 20000 --distinct 4 --threads 1
+    step 5_end_to_end_seresnet50_4+4_200k 90 bench/train_end_to_end.py --model test_resnet --size 16 --batch-size 64 --train-events 2000 --val-events 500 --score-events 1000 --frozen-epochs 1 --epochs 1 --threads 1
+    step 6_score_senet154_550k 60 bench/score_full_size.py --model test_resnet --size 32 --events 20000 --distinct 4 --threads 1
+    step 7_seresnet50_56_b512_cudagraphs 5 bench/train.py --model test_resnet --size 16 --batch-size 32 --events 1024 --steps 10 --warmup 2 --compile-mode reduce-overhead "${T[@]}"
 fi
 echo "=== $(date -u +%T) done in $(($(date +%s) - START))s; results in $DIR" | tee -a "$DIR/run.log"
 summary

@@ -87,7 +87,7 @@ def untrained_checkpoint(model: str, path: Path) -> Path:
     return path
 
 
-def read_rate(path: Path, events: int, chunks: int = 2) -> float:
+def read_rate(path: Path, events: int, chunks: int = 1) -> float:
     """Events/s of reading and decompressing the first ``chunks`` transfer chunks alone."""
     start = time.perf_counter()
     read = 0
