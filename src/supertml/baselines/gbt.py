@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from supertml.baselines.models import BaselineFit, score_subsets
 from supertml.data.preprocess import require_columns
 
-__all__ = ["GbtModel", "GbtSettings", "fit_gbt", "fit_predict_gbt"]
+__all__ = ["GbtModel", "GbtSettings", "fit_gbt"]
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,3 @@ def fit_gbt(
     model = GbtModel(classifier=classifier, features=tuple(features))
     info = {"settings": asdict(settings), "n_iter": int(classifier.n_iter_)}
     return BaselineFit(predictions=score_subsets(model, prepared), info=info, model=model)
-
-
-def fit_predict_gbt(
-    settings: GbtSettings,
-    prepared: Mapping[str, pd.DataFrame],
-    features: Sequence[str],
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`fit_gbt`'s predictions and facts, without the model (for callers that score
-    only the splits, such as the tuning trials)."""
-    fit = fit_gbt(settings, prepared, features)
-    return fit.predictions, fit.info

@@ -44,7 +44,6 @@ __all__ = [
     "build_mlp",
     "class_balanced_weights",
     "fit_mlp",
-    "fit_predict_mlp",
     "member_seed",
 ]
 
@@ -331,16 +330,16 @@ def fit_mlp(
     """
     missing = [name for name in _REQUIRED_SUBSETS if name not in prepared]
     if missing:
-        raise ValueError(f"fit_predict_mlp: prepared subsets {missing} missing")
+        raise ValueError(f"fit_mlp: prepared subsets {missing} missing")
     if threads < 1:
-        raise ValueError(f"fit_predict_mlp: threads must be >= 1, got {threads}")
+        raise ValueError(f"fit_mlp: threads must be >= 1, got {threads}")
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         start = time.perf_counter()
         for name in ("train", "val"):
             if prepared[name]["label"].nunique() < 2:
-                raise ValueError(f"fit_predict_mlp: subset {name!r} holds only one class")
+                raise ValueError(f"fit_mlp: subset {name!r} holds only one class")
         train = _tensors(prepared["train"], features, settings.class_balance)
         val = _tensors(prepared["val"], features, settings.class_balance)
         members: list[dict[str, Any]] = []
@@ -366,15 +365,3 @@ def fit_mlp(
         "total_seconds": total_seconds,
     }
     return BaselineFit(predictions=predictions, info=info, model=ensemble)
-
-
-def fit_predict_mlp(
-    settings: MlpSettings,
-    prepared: Mapping[str, pd.DataFrame],
-    features: Sequence[str],
-    *,
-    threads: int = 1,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`fit_mlp`'s predictions and facts, without the model."""
-    fit = fit_mlp(settings, prepared, features, threads=threads)
-    return fit.predictions, fit.info

@@ -18,20 +18,19 @@ from supertml.baselines.mlp import MlpSettings, fit_mlp
 from supertml.baselines.models import BaselineFit
 from supertml.baselines.tuning import GbtTuningSettings, fit_tuned_gbt
 
-__all__ = ["BASELINE_KINDS", "BaselineKind", "fit_baseline", "fit_predict_baseline"]
+__all__ = ["BASELINE_KINDS", "BaselineKind", "fit_baseline"]
 
 Frames = Mapping[str, pd.DataFrame]
-Result = BaselineFit
 
 
 @dataclass(frozen=True)
 class BaselineKind:
     """``settings(fields, seed)`` builds the kind's settings from its config keys;
-    ``fit_predict(settings, frames, features, threads)`` fits on ``train``, scores the rest and
+    ``fit(settings, frames, features, threads)`` fits on ``train``, scores the rest and
     returns the fitted model with them."""
 
     settings: Callable[[dict[str, Any], int], Any]
-    fit_predict: Callable[[Any, Frames, Sequence[str], int], Result]
+    fit: Callable[[Any, Frames, Sequence[str], int], BaselineFit]
 
 
 def _gbt_settings(fields: dict[str, Any], seed: int) -> GbtSettings:
@@ -40,7 +39,7 @@ def _gbt_settings(fields: dict[str, Any], seed: int) -> GbtSettings:
 
 def _gbt_fit(
     settings: GbtSettings, frames: Frames, features: Sequence[str], threads: int
-) -> Result:
+) -> BaselineFit:
     return fit_gbt(settings, frames, features)  # scikit-learn's own thread default
 
 
@@ -52,7 +51,7 @@ def _tuned_settings(fields: dict[str, Any], seed: int) -> GbtTuningSettings:
 
 def _tuned_fit(
     settings: GbtTuningSettings, frames: Frames, features: Sequence[str], threads: int
-) -> Result:
+) -> BaselineFit:
     return fit_tuned_gbt(settings, frames, features, threads=threads)
 
 
@@ -62,7 +61,7 @@ def _mlp_settings(fields: dict[str, Any], seed: int) -> MlpSettings:
 
 def _mlp_fit(
     settings: MlpSettings, frames: Frames, features: Sequence[str], threads: int
-) -> Result:
+) -> BaselineFit:
     return fit_mlp(settings, frames, features, threads=threads)
 
 
@@ -88,18 +87,4 @@ def fit_baseline(
     if kind not in BASELINE_KINDS:
         raise ValueError(f"unknown baseline kind {kind!r}; choose one of {sorted(BASELINE_KINDS)}")
     entry = BASELINE_KINDS[kind]
-    return entry.fit_predict(entry.settings(dict(fields), seed), frames, features, threads)
-
-
-def fit_predict_baseline(
-    kind: str,
-    fields: Mapping[str, Any],
-    frames: Frames,
-    features: Sequence[str],
-    *,
-    seed: int,
-    threads: int = 1,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`fit_baseline`'s predictions and facts, without the model."""
-    fit = fit_baseline(kind, fields, frames, features, seed=seed, threads=threads)
-    return fit.predictions, fit.info
+    return entry.fit(entry.settings(dict(fields), seed), frames, features, threads)

@@ -5,7 +5,7 @@ is that modest tuning, so the CNNs are compared with a fair tree baseline rather
 one. ``n_trials`` points are drawn without replacement from a small grid of
 ``HistGradientBoostingClassifier`` settings (learning rate, leaves per tree, events per leaf,
 L2 penalty, iteration cap; the number of iterations itself is found by the early stopping
-inside :func:`~supertml.baselines.gbt.fit_predict_gbt`). Each point is fitted on ``train`` and
+inside :func:`~supertml.baselines.gbt.fit_gbt`). Each point is fitted on ``train`` and
 scored on ``val``; the best point is refitted (same seed, so the same model) and scores the
 test subsets. The test subsets are never shown to the trials, so the public and private AMS
 stay honest; the validation AMS of the chosen model is optimistic, as for any tuned model.
@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from supertml.baselines.gbt import GbtSettings, fit_gbt, fit_predict_gbt
+from supertml.baselines.gbt import GbtSettings, fit_gbt
 from supertml.baselines.models import BaselineFit
 from supertml.errors import ConfigError
 from supertml.metrics import DEFAULT_B_REG, max_ams
@@ -34,7 +34,6 @@ __all__ = [
     "OBJECTIVES",
     "SEARCH_PARAMETERS",
     "GbtTuningSettings",
-    "fit_predict_tuned_gbt",
     "fit_tuned_gbt",
     "sample_trials",
     "validation_score",
@@ -221,7 +220,7 @@ def fit_tuned_gbt(
 ) -> BaselineFit:
     """Search the boosted-tree settings on ``val``; refit the best, score val/public/private.
 
-    Same inputs and predictions contract as :func:`~supertml.baselines.gbt.fit_predict_gbt`
+    Same inputs and predictions contract as :func:`~supertml.baselines.gbt.fit_gbt`
     (``prepared`` holds ``train``, ``val``, ``public``, ``private``). Ties keep the earlier
     trial. Only ``train`` and ``val`` reach the trials. ``threads`` caps the OpenMP threads of
     every fit (scikit-learn's own ``threadpoolctl``): by default the trees take every core, and
@@ -235,23 +234,11 @@ def fit_tuned_gbt(
     """
     missing = [name for name in ("train", "val", "public", "private") if name not in prepared]
     if missing:
-        raise ValueError(f"fit_predict_tuned_gbt: prepared subsets {missing} missing")
+        raise ValueError(f"fit_tuned_gbt: prepared subsets {missing} missing")
     if threads < 1:
-        raise ValueError(f"fit_predict_tuned_gbt: threads must be >= 1, got {threads}")
+        raise ValueError(f"fit_tuned_gbt: threads must be >= 1, got {threads}")
     with threadpool_limits(limits=threads):
         return _search_and_refit(settings, prepared, features, threads)
-
-
-def fit_predict_tuned_gbt(
-    settings: GbtTuningSettings,
-    prepared: Mapping[str, pd.DataFrame],
-    features: Sequence[str],
-    *,
-    threads: int = 1,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`fit_tuned_gbt`'s predictions and facts, without the model."""
-    fit = fit_tuned_gbt(settings, prepared, features, threads=threads)
-    return fit.predictions, fit.info
 
 
 def _search_and_refit(
@@ -261,7 +248,7 @@ def _search_and_refit(
     threads: int,
 ) -> BaselineFit:
     """The body of :func:`fit_tuned_gbt`, run under its thread limit."""
-    # fit_predict_gbt always scores three subsets; handing it val in the test slots keeps the
+    # fit_gbt always scores three subsets; handing it val in the test slots keeps the
     # test events out of every trial (and skips predicting 550k events per trial).
     val_only = {
         "train": prepared["train"],
@@ -273,9 +260,8 @@ def _search_and_refit(
     trials: list[dict[str, Any]] = []
     for number, params in enumerate(sample_trials(settings)):
         tick = time.perf_counter()
-        predictions, fit_info = fit_predict_gbt(
-            _gbt_settings(params, settings.seed), val_only, features
-        )
+        trial = fit_gbt(_gbt_settings(params, settings.seed), val_only, features)
+        predictions, fit_info = trial.predictions, trial.info
         trials.append(
             {
                 "trial": number,

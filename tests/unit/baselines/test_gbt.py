@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from supertml.baselines import GbtSettings, fit_predict_gbt
+from supertml.baselines import GbtSettings, fit_gbt
 from supertml.constants import FEATURES
 from supertml.metrics import validate_predictions
+from tests.unit.baselines.fits import predictions_and_info
 
 
 def prepared_frames(seed: int = 0) -> dict[str, pd.DataFrame]:
@@ -31,7 +32,9 @@ def prepared_frames(seed: int = 0) -> dict[str, pd.DataFrame]:
 
 def test_predictions_contract_and_learning() -> None:
     frames = prepared_frames()
-    predictions, info = fit_predict_gbt(GbtSettings(max_iter=50, seed=1), frames, FEATURES)
+    predictions, info = predictions_and_info(
+        fit_gbt(GbtSettings(max_iter=50, seed=1), frames, FEATURES)
+    )
     validate_predictions(predictions, "in-memory")
     assert predictions.groupby("subset").size().to_dict() == {
         "val": 200,
@@ -51,6 +54,6 @@ def test_predictions_contract_and_learning() -> None:
 
 def test_seeded_fit_is_reproducible() -> None:
     frames = prepared_frames()
-    first, _ = fit_predict_gbt(GbtSettings(max_iter=30, seed=2), frames, FEATURES)
-    second, _ = fit_predict_gbt(GbtSettings(max_iter=30, seed=2), frames, FEATURES)
+    first, _ = predictions_and_info(fit_gbt(GbtSettings(max_iter=30, seed=2), frames, FEATURES))
+    second, _ = predictions_and_info(fit_gbt(GbtSettings(max_iter=30, seed=2), frames, FEATURES))
     pd.testing.assert_frame_equal(first, second)

@@ -14,12 +14,13 @@ from supertml.baselines.mlp import (
     MlpSettings,
     build_mlp,
     class_balanced_weights,
-    fit_predict_mlp,
+    fit_mlp,
     member_seed,
 )
 from supertml.constants import FEATURES
 from supertml.errors import ConfigError
 from supertml.metrics import validate_predictions
+from tests.unit.baselines.fits import predictions_and_info
 
 SIZES = {"train": 2000, "val": 800, "public": 300, "private": 400}
 # Small but enough to learn the synthetic signal: about 8 x 16 optimiser steps.
@@ -55,7 +56,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def single(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    return fit_predict_mlp(FAST, frames, FEATURES)
+    return predictions_and_info(fit_mlp(FAST, frames, FEATURES))
 
 
 def _val(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -106,9 +107,11 @@ def test_fixed_seed_is_reproducible_and_seed_matters(
     frames: dict[str, pd.DataFrame], single: tuple[pd.DataFrame, dict[str, Any]]
 ) -> None:
     threads = torch.get_num_threads()
-    again, _ = fit_predict_mlp(FAST, frames, FEATURES)
+    again, _ = predictions_and_info(fit_mlp(FAST, frames, FEATURES))
     pd.testing.assert_frame_equal(single[0], again)
-    other, _ = fit_predict_mlp(MlpSettings(**{**FAST.__dict__, "seed": 4}), frames, FEATURES)
+    other, _ = predictions_and_info(
+        fit_mlp(MlpSettings(**{**FAST.__dict__, "seed": 4}), frames, FEATURES)
+    )
     assert not np.allclose(single[0]["score"], other["score"])
     assert torch.get_num_threads() == threads  # restored after the call
 
@@ -118,8 +121,8 @@ def test_ensemble_extends_the_single_member(
 ) -> None:
     pair = MlpSettings(**{**FAST.__dict__, "ensemble_size": 2, "epochs": 4})
     one = MlpSettings(**{**FAST.__dict__, "epochs": 4})
-    first, first_info = fit_predict_mlp(one, frames, FEATURES)
-    both, info = fit_predict_mlp(pair, frames, FEATURES)
+    first, first_info = predictions_and_info(fit_mlp(one, frames, FEATURES))
+    both, info = predictions_and_info(fit_mlp(pair, frames, FEATURES))
     validate_predictions(both, "in-memory")
     members = info["members"]
     assert [m["member"] for m in members] == [0, 1]
@@ -132,8 +135,10 @@ def test_ensemble_extends_the_single_member(
 
 def test_unbalanced_training_runs_unweighted(frames: dict[str, pd.DataFrame]) -> None:
     settings = MlpSettings(**{**FAST.__dict__, "class_balance": False, "epochs": 3})
-    predictions, _ = fit_predict_mlp(settings, frames, FEATURES)
-    balanced, _ = fit_predict_mlp(MlpSettings(**{**FAST.__dict__, "epochs": 3}), frames, FEATURES)
+    predictions, _ = predictions_and_info(fit_mlp(settings, frames, FEATURES))
+    balanced, _ = predictions_and_info(
+        fit_mlp(MlpSettings(**{**FAST.__dict__, "epochs": 3}), frames, FEATURES)
+    )
     validate_predictions(predictions, "in-memory")
     assert not np.allclose(predictions["score"], balanced["score"])
 
@@ -182,7 +187,7 @@ def test_network_shape_follows_settings() -> None:
 
 def test_missing_subset_and_single_class_are_refused(frames: dict[str, pd.DataFrame]) -> None:
     with pytest.raises(ValueError, match="private"):
-        fit_predict_mlp(FAST, {k: v for k, v in frames.items() if k != "private"}, FEATURES)
+        fit_mlp(FAST, {k: v for k, v in frames.items() if k != "private"}, FEATURES)
     one_class = {**frames, "val": frames["val"][frames["val"]["label"] == 0]}
     with pytest.raises(ValueError, match="'val' holds only one class"):
-        fit_predict_mlp(FAST, one_class, FEATURES)
+        fit_mlp(FAST, one_class, FEATURES)

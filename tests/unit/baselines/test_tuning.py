@@ -9,17 +9,18 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
-from supertml.baselines.gbt import GbtSettings, fit_predict_gbt
+from supertml.baselines.gbt import GbtSettings, fit_gbt
 from supertml.baselines.tuning import (
     SEARCH_PARAMETERS,
     GbtTuningSettings,
-    fit_predict_tuned_gbt,
+    fit_tuned_gbt,
     sample_trials,
     validation_score,
 )
 from supertml.constants import FEATURES
 from supertml.errors import ConfigError
 from supertml.metrics import max_ams, validate_predictions
+from tests.unit.baselines.fits import predictions_and_info
 
 # A search small enough for a unit test, wide enough that trials score differently.
 SMALL = GbtTuningSettings(
@@ -59,7 +60,7 @@ def frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def tuned(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    return fit_predict_tuned_gbt(SMALL, frames, FEATURES)
+    return predictions_and_info(fit_tuned_gbt(SMALL, frames, FEATURES))
 
 
 def test_contract_and_best_trial_chosen(
@@ -82,10 +83,8 @@ def test_contract_and_best_trial_chosen(
     # scores as a direct fit with those settings.
     assert info["refit_val_score"] == pytest.approx(trials.loc[best, "score"])
     with threadpool_limits(limits=1):  # as inside the search: many OpenMP threads are slow here
-        direct, _ = fit_predict_gbt(
-            GbtSettings(seed=SMALL.seed, **info["chosen"]),
-            frames,
-            FEATURES,
+        direct, _ = predictions_and_info(
+            fit_gbt(GbtSettings(seed=SMALL.seed, **info["chosen"]), frames, FEATURES)
         )
     pd.testing.assert_frame_equal(predictions, direct)
 
@@ -100,7 +99,7 @@ def test_auc_score_is_weighted(frames: dict[str, pd.DataFrame]) -> None:
 
 def test_ams_objective_uses_max_validation_ams(frames: dict[str, pd.DataFrame]) -> None:
     settings = GbtTuningSettings(**{**SMALL.__dict__, "objective": "ams", "n_trials": 2})
-    predictions, info = fit_predict_tuned_gbt(settings, frames, FEATURES)
+    predictions, info = predictions_and_info(fit_tuned_gbt(settings, frames, FEATURES))
     val = predictions[predictions["subset"] == "val"]
     expected, _ = max_ams(val["score"], val["label"], val["weight"])
     assert info["refit_val_score"] == pytest.approx(expected)
@@ -147,9 +146,9 @@ def test_bad_settings_are_rejected(fields: dict[str, object], match: str) -> Non
 
 def test_bad_inputs_of_the_search_are_refused(frames: dict[str, pd.DataFrame]) -> None:
     with pytest.raises(ValueError, match="threads"):
-        fit_predict_tuned_gbt(SMALL, frames, FEATURES, threads=0)
+        fit_tuned_gbt(SMALL, frames, FEATURES, threads=0)
     with pytest.raises(ValueError, match="public"):
-        fit_predict_tuned_gbt(SMALL, {"train": frames["train"], "val": frames["val"]}, FEATURES)
+        fit_tuned_gbt(SMALL, {"train": frames["train"], "val": frames["val"]}, FEATURES)
 
 
 def test_unknown_objective_in_score() -> None:

@@ -12,7 +12,7 @@ import pytest
 import sklearn
 
 from supertml.baselines.models import load_baseline_model
-from supertml.baselines.registry import BASELINE_KINDS, fit_predict_baseline
+from supertml.baselines.registry import BASELINE_KINDS, fit_baseline
 from supertml.config import BASELINE_DEFAULTS
 from supertml.metrics import read_predictions
 from supertml.steps.baselines import train_baseline
@@ -27,7 +27,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_the_registry_knows_exactly_the_config_kinds() -> None:
     assert set(BASELINE_KINDS) == set(BASELINE_DEFAULTS)
     with pytest.raises(ValueError, match="unknown baseline kind 'svm'"):
-        fit_predict_baseline("svm", {}, {}, [], seed=0)
+        fit_baseline("svm", {}, {}, [], seed=0)
 
 
 @pytest.mark.parametrize(
