@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from full_size_events import write_full_size_file  # run from the repository root
+from full_size_events import write_full_size_file  # beside this script (on sys.path)
 
 from supertml.constants import FEATURES
 from supertml.steps.apply import (

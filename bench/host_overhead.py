@@ -51,12 +51,11 @@ import numpy as np
 import pytorch_lightning as pl
 import timm
 import torch
+from synthetic import synthetic_cache  # beside this script (on sys.path)
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from torch.nn import functional as F  # noqa: N812 - the conventional alias
 
 import supertml
-from supertml.constants import FEATURES
-from supertml.encoding import write_image_cache
 from supertml.training.callbacks import BestCheckpoint, EpochMetricsWriter
 from supertml.training.data import ImageCacheDataModule
 from supertml.training.model import ImageClassifier
@@ -100,25 +99,6 @@ def _median_step(stamps: list[tuple[float, float]], warmup: int) -> tuple[float,
         float(np.median(steps[:, 1])),
         float(np.quantile(steps[:, 0], 0.1)),
     )
-
-
-def _cache(path: Path, n: int, size: int) -> Path:
-
-    rng = np.random.default_rng(0)
-    label = (rng.random(n) < 0.35).astype(np.int8)
-    images = rng.integers(0, 100, size=(n, size, size), dtype=np.uint8)
-    images[label == 1, : size // 2] += 100
-    write_image_cache(
-        path,
-        images=images,
-        label=label,
-        weight=np.where(label == 1, 0.002, 1.0),
-        event_id=np.arange(n, dtype=np.int64),
-        subset=np.full(n, "train"),
-        encoding={"kind": "synthetic", "size": size},
-        feature_order=list(FEATURES),
-    )
-    return path
 
 
 def project_step(args: argparse.Namespace, cache: Path, work: Path) -> tuple[float, float, float]:
@@ -172,7 +152,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     project: list[tuple[float, float, float]] = []
     bare: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="supertml-bench-overhead-") as tmp:
-        cache = _cache(Path(tmp) / "train.h5", n, args.size)
+        cache = synthetic_cache(Path(tmp) / "train.h5", n, args.size, seed=0)
         for round_ in range(args.rounds):
             project.append(project_step(args, cache, Path(tmp) / f"run{round_}"))
             # The project's numerics on this device: deterministic algorithms on a CPU.

@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import print_result
 from train_end_to_end import resampled_caches
 
 import supertml.training.predict as predict_module
@@ -161,10 +162,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "score_wall_s": round(wall, 2),
         "score_events_per_s": round(len(scores) / wall, 1),
     }
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
-    print(json.dumps(result))
+    print_result(result)
     return result
 
 

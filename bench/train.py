@@ -34,7 +34,6 @@ On a GPU (the study's three architectures)::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import platform
 import tempfile
@@ -47,12 +46,11 @@ import numpy as np
 import pytorch_lightning as pl
 import timm
 import torch
+from synthetic import print_result, synthetic_cache  # beside this script (on sys.path)
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from torch.nn import functional as F  # noqa: N812 - the conventional alias
 
 from supertml.cluster.environment import no_slurm_probe_warning
-from supertml.constants import FEATURES
-from supertml.encoding import write_image_cache
 from supertml.training import ImageClassifier, TrainSettings, predict_caches
 from supertml.training.callbacks import BestCheckpoint, EpochMetricsWriter
 from supertml.training.data import ImageCacheDataModule
@@ -60,25 +58,6 @@ from supertml.training.model import COMPILE_MODES, compile_mode
 from supertml.training.train import _trainer
 
 __all__ = ["main"]
-
-
-def synthetic_cache(path: Path, n: int, size: int, seed: int) -> Path:
-    """Noise images, signal brighter in the top half: something a CNN can learn."""
-    rng = np.random.default_rng(seed)
-    label = (rng.random(n) < 0.35).astype(np.int8)
-    images = rng.integers(0, 100, size=(n, size, size), dtype=np.uint8)
-    images[label == 1, : size // 2] += 100
-    write_image_cache(
-        path,
-        images=images,
-        label=label,
-        weight=np.where(label == 1, 0.002, 1.0),
-        event_id=np.arange(n, dtype=np.int64),
-        subset=np.full(n, "train"),
-        encoding={"kind": "synthetic", "size": size},
-        feature_order=list(FEATURES),
-    )
-    return path
 
 
 def _sync(device: torch.device) -> None:
@@ -294,10 +273,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     # Not measured (--no-inference) is null in the JSON, not NaN.
     result = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in result.items()}
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
-    print(json.dumps(result))
+    print_result(result)
     return result
 
 

@@ -26,7 +26,6 @@ On a GPU (issue 4's targets: SE-ResNet50 at 56 px, 4+4 epochs of 200k events in 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from synthetic import print_result  # beside this script (on sys.path)
 
 from supertml.constants import FEATURES
 from supertml.data import read_events
@@ -162,10 +162,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "score_wall_s": round(score_seconds, 2),
         "score_img_per_s": round(len(scores) / score_seconds, 1),
     }
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
-    print(json.dumps(result))
+    print_result(result)
     return result
 
 
