@@ -206,10 +206,15 @@ class Grid:
         images = self.image_dir(name)
         return {subset: f"{images}/{subset}.h5" for subset in SCORED_SUBSETS}
 
+    def reads_physical(self, encoding: str) -> bool:
+        """Whether an encoding reads physical values (text prints them) rather than the scaled
+        features (pixels)."""
+        return bool(self.config["encodings"][encoding]["kind"] == "text")
+
     def encoder_input(self, preprocessing: str, encoding: str, subset: str) -> str:
-        """Pixel encodings read scaled features; text encodings print the physical values."""
+        """The prepared split an encoding reads (:meth:`reads_physical`)."""
         prepared = f"{self.results}/prepared/{preprocessing}"
-        if self.config["encodings"][encoding]["kind"] == "text":
+        if self.reads_physical(encoding):
             return f"{prepared}/physical/{subset}.parquet"
         return f"{prepared}/{subset}.parquet"
 
@@ -292,10 +297,10 @@ class Grid:
                 "model": f"{run}/model.joblib",
             }
         entry = self.experiments[name]
-        text = self.config["encodings"][entry["encoding"]]["kind"] == "text"
+        values = "physical" if self.reads_physical(entry["encoding"]) else "scaled"
         return {
             **inputs,
-            "values": f"{prepared}/{'physical' if text else 'scaled'}.parquet",
+            "values": f"{prepared}/{values}.parquet",
             "model": f"{run}/model.ckpt",
             "ordering": f"{self.results}/orderings/{preprocessing}/{entry['ordering']}.json",
         }

@@ -29,7 +29,6 @@ from supertml.errors import DataValidationError
 from supertml.io import atomic_path
 
 __all__ = [
-    "APPLIED_COLUMNS",
     "APPLIED_SUBSETS",
     "KAGGLE_SET_SUBSETS",
     "UNLABELLED_SUBSET",
@@ -53,9 +52,6 @@ UNLABELLED_SUBSET: Final[str] = "test"
 
 #: Every subset an applied events file may hold.
 APPLIED_SUBSETS: Final[tuple[str, ...]] = (*KAGGLE_SET_SUBSETS.values(), UNLABELLED_SUBSET)
-
-#: Columns of :func:`read_applied_events`' frame, after the 30 features.
-APPLIED_COLUMNS: Final[tuple[str, ...]] = ("label", "weight", "subset")
 
 
 def read_applied_events(path: str | Path) -> pd.DataFrame:
