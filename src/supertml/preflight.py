@@ -1,6 +1,6 @@
 """Checks of a config that can be made before any job runs, so nothing fails in the queue.
 
-One topic, hence one module of about 470 lines: every check the workflow makes at its start,
+One topic, hence one module of about 500 lines: every check the workflow makes at its start,
 with the one message format (config file, key, what to change) they share.
 
 The schema (:mod:`supertml.config`) checks the config's shape; this checks what it refers to:
