@@ -125,6 +125,7 @@ class ImageClassifier(pl.LightningModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
+        self.automatic_optimization = False  # training_step makes the whole step (why: there)
         compile_mode(compile)  # an unknown mode fails here, not at the first batch
         if frozen_epochs > 0 and layer_groups < 2:
             raise ValueError("a two-stage recipe needs at least 2 layer groups (body and head)")
@@ -262,20 +263,23 @@ class ImageClassifier(pl.LightningModule):
             for p in self._frozen_params:
                 p.grad = None
 
-    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        # The whole step here, in Lightning's manual optimisation (automatic_optimization is
+        # off): the automatic loop wraps each step in closure, precision-plugin and hook
+        # layers, about 1 % of a tiny CPU step more (bench/host_overhead.py --floor). The
+        # order of operations is the automatic loop's - forward, zero_grad, backward,
+        # on_before_optimizer_step, step, then the scheduler - so the weights are the same
+        # bit for bit (tests/unit/training/test_host.py).
         self.mark_step()
-        # fastai's one-cycle momentum: beta1 follows the step count (so a resumed run, whose
-        # global_step is restored, continues the same cycle).
-        if self._schedule is None:  # pragma: no cover - Lightning configures optimisers first
-            return
         optimizer = self.optimizers()
         if isinstance(optimizer, list):  # pragma: no cover - one optimiser here
             optimizer = optimizer[0]
-        beta1 = self._schedule.beta1(self.trainer.global_step)
-        for group in optimizer.optimizer.param_groups:
-            group["betas"] = (beta1, BETA2)
-
-    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        if self._schedule is not None:  # set by configure_optimizers, which Lightning runs first
+            # fastai's one-cycle momentum: beta1 follows the step count (so a resumed run,
+            # whose global_step is restored, continues the same cycle).
+            beta1 = self._schedule.beta1(self.trainer.global_step)
+            for group in optimizer.optimizer.param_groups:
+                group["betas"] = (beta1, BETA2)
         images, labels, loss_weights = batch
         if self.hparams["brightness"] or self.hparams["contrast"]:
             logits = self.jittered_logits(images)
@@ -283,6 +287,14 @@ class ImageClassifier(pl.LightningModule):
             logits = self(images)
         per_event = F.cross_entropy(logits.float(), labels, reduction="none")
         loss = (per_event * loss_weights).sum() / loss_weights.sum()
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        optimizer.step()  # runs on_before_optimizer_step (the frozen stage) first
+        scheduler = self.lr_schedulers()
+        if isinstance(scheduler, list):  # pragma: no cover - one scheduler here
+            scheduler = scheduler[0]
+        if scheduler is not None:
+            scheduler.step()
         # Not self.log per step: Lightning's logging machinery costs more host time than a
         # small-image GPU step leaves (bench/host_overhead.py). The same epoch mean is kept
         # on the device and logged once, at the epoch's last step (on_train_batch_end).

@@ -1,4 +1,6 @@
-"""The host-work savers of the training step: same numbers as Lightning, no host syncs."""
+"""The host-work savers of the training step: same numbers as Lightning, no host syncs.
+
+The manual training step is checked against the step of Lightning's automatic loop."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.trainer.connectors.logger_connector.result import _ResultCollection
+from torch.nn import functional as F  # noqa: N812 - the conventional alias
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from supertml.cluster.environment import no_slurm_probe_warning
@@ -17,6 +20,7 @@ from supertml.training.callbacks import BestCheckpoint, EpochMetricsWriter
 from supertml.training.data import ImageCacheDataModule
 from supertml.training.host import EpochMean, on_device
 from supertml.training.model import ImageClassifier
+from supertml.training.schedule import BETA2
 from supertml.training.train import TrainSettings, _trainer
 
 
@@ -131,3 +135,84 @@ def test_batches_already_on_the_device_are_not_copied(caches: dict[str, Path]) -
     assert data.transfer_batch_to_device(batch, torch.device("cpu"), 0) is batch
     moved = data.transfer_batch_to_device(batch, torch.device("meta"), 0)
     assert all(t.device.type == "meta" for t in moved)
+
+
+class _AutomaticStep(ImageClassifier):
+    """The training step as Lightning's automatic optimisation made it before the manual
+    step (the reference the manual step must equal)."""
+
+    def __init__(self, architecture: str, **arguments: Any) -> None:
+        super().__init__(architecture, **arguments)
+        self.automatic_optimization = True
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        assert self._schedule is not None
+        beta1 = self._schedule.beta1(self.trainer.global_step)
+        optimizer = self.optimizers()
+        assert not isinstance(optimizer, list)
+        for group in optimizer.optimizer.param_groups:
+            group["betas"] = (beta1, BETA2)
+
+    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        images, labels, loss_weights = batch
+        if self.hparams["brightness"] or self.hparams["contrast"]:
+            logits = self.jittered_logits(images)
+        else:
+            logits = self(images)
+        per_event = F.cross_entropy(logits.float(), labels, reduction="none")
+        loss = (per_event * loss_weights).sum() / loss_weights.sum()
+        self._train_loss.add(loss, len(labels))
+        return loss
+
+
+def _trained(
+    model_class: type[ImageClassifier],
+    settings: TrainSettings,
+    caches: dict[str, Path],
+    out: Path,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], str]:
+    pl.seed_everything(settings.seed, verbose=False)
+    data = ImageCacheDataModule(
+        caches["train"],
+        caches["val"],
+        settings.batch_size,
+        settings.seed,
+        loss_weights="event_balanced",
+    )
+    model = model_class(settings.architecture, **settings.model_arguments())
+    recorders = [
+        EpochMetricsWriter(out / "metrics.csv", settings.frozen_epochs),
+        BestCheckpoint(out / "best.ckpt", "last"),
+    ]
+    trainer = _trainer(settings, out / "checkpoints", recorders, [])
+    with no_slurm_probe_warning():
+        trainer.fit(model, datamodule=data)
+    optimizer = trainer.optimizers[0]
+    return model.state_dict(), optimizer.state_dict(), (out / "metrics.csv").read_text()
+
+
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        {"epochs": 2},
+        {"frozen_epochs": 1, "epochs": 1, "layer_groups": 3, "lr_spread": 10.0},
+        {"epochs": 1, "brightness": 0.2, "contrast": 0.1},
+    ],
+    ids=["one_stage", "two_stage", "jitter"],
+)
+def test_the_manual_step_is_lightnings_automatic_step_bit_for_bit(
+    caches: dict[str, Path], tmp_path: Path, recipe: dict[str, Any]
+) -> None:
+    # Same weights, optimiser moments, learning rates, betas and metrics.csv as the step
+    # Lightning's automatic loop makes: the order of the step's operations is the same.
+    settings = TrainSettings(architecture="test_resnet", batch_size=16, **recipe)
+    manual = _trained(ImageClassifier, settings, caches, tmp_path / "manual")
+    automatic = _trained(_AutomaticStep, settings, caches, tmp_path / "automatic")
+    assert manual[0].keys() == automatic[0].keys()
+    for name, value in manual[0].items():
+        assert torch.equal(value, automatic[0][name]), name
+    assert manual[1]["param_groups"] == automatic[1]["param_groups"]
+    for index, state in manual[1]["state"].items():
+        for key, value in state.items():
+            assert torch.equal(value, automatic[1]["state"][index][key]), (index, key)
+    assert manual[2] == automatic[2]
