@@ -19,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.core.optimizer import LightningOptimizer
 from sklearn.metrics import roc_auc_score
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 - the conventional alias
@@ -274,19 +275,8 @@ class ImageClassifier(pl.LightningModule):
         optimizer = self.optimizers()
         if isinstance(optimizer, list):  # pragma: no cover - one optimiser here
             optimizer = optimizer[0]
-        if self._schedule is not None:  # set by configure_optimizers, which Lightning runs first
-            # fastai's one-cycle momentum: beta1 follows the step count (so a resumed run,
-            # whose global_step is restored, continues the same cycle).
-            beta1 = self._schedule.beta1(self.trainer.global_step)
-            for group in optimizer.optimizer.param_groups:
-                group["betas"] = (beta1, BETA2)
-        images, labels, loss_weights = batch
-        if self.hparams["brightness"] or self.hparams["contrast"]:
-            logits = self.jittered_logits(images)
-        else:
-            logits = self(images)
-        per_event = F.cross_entropy(logits.float(), labels, reduction="none")
-        loss = (per_event * loss_weights).sum() / loss_weights.sum()
+        self.follow_momentum_schedule(optimizer)
+        loss = self.training_loss(batch)
         optimizer.zero_grad()
         self.manual_backward(loss)
         optimizer.step()  # runs on_before_optimizer_step (the frozen stage) first
@@ -298,8 +288,28 @@ class ImageClassifier(pl.LightningModule):
         # Not self.log per step: Lightning's logging machinery costs more host time than a
         # small-image GPU step leaves (bench/host_overhead.py). The same epoch mean is kept
         # on the device and logged once, at the epoch's last step (on_train_batch_end).
-        self._train_loss.add(loss, len(labels))
+        self._train_loss.add(loss, len(batch[1]))
         return loss
+
+    def follow_momentum_schedule(self, optimizer: LightningOptimizer) -> None:
+        """Set AdamW's beta1 for this step: fastai's one-cycle momentum follows the step count
+        (so a resumed run, whose global_step is restored, continues the same cycle)."""
+        if self._schedule is None:  # pragma: no cover - Lightning configures optimisers first
+            return
+        beta1 = self._schedule.beta1(self.trainer.global_step)
+        for group in optimizer.optimizer.param_groups:
+            group["betas"] = (beta1, BETA2)
+
+    def training_loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """The loss-weighted mean cross entropy of a training batch (images, labels, loss
+        weights), through the recipe's intensity augmentation if it has one."""
+        images, labels, loss_weights = batch
+        if self.hparams["brightness"] or self.hparams["contrast"]:
+            logits = self.jittered_logits(images)
+        else:
+            logits = self(images)
+        per_event = F.cross_entropy(logits.float(), labels, reduction="none")
+        return (per_event * loss_weights).sum() / loss_weights.sum()
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         trainer = self.trainer

@@ -12,7 +12,6 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.trainer.connectors.logger_connector.result import _ResultCollection
-from torch.nn import functional as F  # noqa: N812 - the conventional alias
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from supertml.cluster.environment import no_slurm_probe_warning
@@ -20,7 +19,6 @@ from supertml.training.callbacks import BestCheckpoint, EpochMetricsWriter
 from supertml.training.data import ImageCacheDataModule
 from supertml.training.host import EpochMean, on_device
 from supertml.training.model import ImageClassifier
-from supertml.training.schedule import BETA2
 from supertml.training.train import TrainSettings, _trainer
 
 
@@ -146,22 +144,13 @@ class _AutomaticStep(ImageClassifier):
         self.automatic_optimization = True
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
-        assert self._schedule is not None
-        beta1 = self._schedule.beta1(self.trainer.global_step)
         optimizer = self.optimizers()
         assert not isinstance(optimizer, list)
-        for group in optimizer.optimizer.param_groups:
-            group["betas"] = (beta1, BETA2)
+        self.follow_momentum_schedule(optimizer)
 
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
-        images, labels, loss_weights = batch
-        if self.hparams["brightness"] or self.hparams["contrast"]:
-            logits = self.jittered_logits(images)
-        else:
-            logits = self(images)
-        per_event = F.cross_entropy(logits.float(), labels, reduction="none")
-        loss = (per_event * loss_weights).sum() / loss_weights.sum()
-        self._train_loss.add(loss, len(labels))
+        loss = self.training_loss(batch)
+        self._train_loss.add(loss, len(batch[1]))
         return loss
 
 
