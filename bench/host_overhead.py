@@ -80,6 +80,13 @@ def _normalise(unit: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> tor
     return (unit.expand(-1, 3, -1, -1) - mean) / std
 
 
+def _random_split(n: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` random uint8 images ``size`` px square and labels (35 % signal), in memory."""
+    rng = np.random.default_rng(seed)
+    images = torch.from_numpy(rng.integers(0, 200, (n, size, size), dtype=np.uint8))
+    return images, torch.from_numpy((rng.random(n) < 0.35).astype(np.int64))
+
+
 class BareLoop:
     """The plain training loop: ``steps(k)`` runs its next ``k`` steps."""
 
@@ -90,10 +97,7 @@ class BareLoop:
         self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=1e-3, weight_decay=0.01)
         self.mean = torch.tensor(IMAGENET_DEFAULT_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(IMAGENET_DEFAULT_STD).view(1, 3, 1, 1)
-        rng = np.random.default_rng(0)
-        size = args.size
-        self.images = torch.from_numpy(rng.integers(0, 200, (n, size, size), dtype=np.uint8))
-        self.labels = torch.from_numpy((rng.random(n) < 0.35).astype(np.int64))
+        self.images, self.labels = _random_split(n, args.size, seed=0)
         self.order = torch.randperm(n)
         self.batch_size = args.batch_size
         self.n_batches = n // args.batch_size
@@ -164,10 +168,7 @@ def project_pairs(args: argparse.Namespace, cache: Path, work: Path, n: int) -> 
 
 class _Batches(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __init__(self, args: argparse.Namespace, n: int) -> None:
-        rng = np.random.default_rng(1)
-        size = args.size
-        self.images = torch.from_numpy(rng.integers(0, 200, (n, size, size), dtype=np.uint8))
-        self.labels = torch.from_numpy((rng.random(n) < 0.35).astype(np.int64))
+        self.images, self.labels = _random_split(n, args.size, seed=1)
         self.batch_size = args.batch_size
 
     def __len__(self) -> int:

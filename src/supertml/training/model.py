@@ -158,10 +158,11 @@ class ImageClassifier(pl.LightningModule):
         ]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Lightning sets _current_fx_name around every hook it calls, 46 times a training step;
-        # nn.Module's __setattr__ checks each value against parameters, buffers and submodules
-        # first (2.1 us against 0.2 us here: ~90 us a step, bench/host_overhead.py). A string
-        # attribute ends up in __dict__ either way.
+        # Lightning sets _current_fx_name around every hook it calls, dozens of times a training
+        # step (46 in its automatic loop, fewer in the manual one); nn.Module's __setattr__
+        # checks each value against parameters, buffers and submodules first (2.1 us against
+        # 0.2 us here, bench/RESULTS.md issue 14). A string attribute ends up in __dict__
+        # either way.
         if name == "_current_fx_name":
             object.__setattr__(self, name, value)
         else:
